@@ -1,0 +1,65 @@
+"""The one boundary through which a journey speaks: render a message and hand it to a channel.
+
+Every send carries the idempotency key the workflow computed from the business event; a
+channel that finds the key already delivered reports a duplicate and sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.case_file import Channel
+from messaging.envelope import DELIVER_MESSAGE, DeliveryRequest, DeliveryResult, Rendered
+from messaging.outbox import Outbox
+from messaging.render import Renderer, TemplateProblem
+
+log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    async def send(self, request: DeliveryRequest, message: Rendered) -> tuple[str, bool]:
+        """Deliver once per key. Returns (reference, duplicate)."""
+
+
+class OutboxSender:
+    """Writes messages to the local outbox (the default when no provider is configured)."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    async def send(self, request: DeliveryRequest, message: Rendered) -> tuple[str, bool]:
+        delivered = self.outbox.deliver(request, message)
+        return str(delivered.path), delivered.duplicate
+
+
+class DeliveryActivities:
+    def __init__(self, renderer: Renderer, senders: dict[Channel, Sender]) -> None:
+        self.renderer = renderer
+        self.senders = senders
+
+    @activity.defn(name=DELIVER_MESSAGE)
+    async def deliver_message(self, request: DeliveryRequest) -> DeliveryResult:
+        try:
+            message = self.renderer.render(request)
+        except TemplateProblem as exc:
+            # A code/template defect, not a passing fault: retrying cannot fix it.
+            raise ApplicationError(str(exc), type="TemplateProblem", non_retryable=True) from None
+        sender = self.senders.get(request.channel)
+        if sender is None:
+            raise ApplicationError(
+                f"no sender configured for channel {request.channel.value}", type="ChannelNotConfigured", non_retryable=True
+            )
+        reference, duplicate = await sender.send(request, message)
+        log.info(
+            "delivered %s %s to %s by %s%s",
+            request.case_reference,
+            request.event.value,
+            request.recipient,
+            request.channel.value,
+            " (already delivered earlier)" if duplicate else "",
+        )
+        return DeliveryResult(key=request.key, reference=reference, duplicate=duplicate, language=message.language)

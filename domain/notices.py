@@ -1,0 +1,154 @@
+"""Who hears what, on which channel, and when: the messaging rules as pure functions.
+
+A ``Notice`` is planned into one ``Message`` per recipient and channel, each with an
+idempotency key built from the business event (case reference + event + sequence + recipient +
+channel) and a ``not_before`` that respects the recipient's quiet hours. The same rules are
+checked again at send time (``why_not_send``), because consent, opt-outs and records can change
+while a message waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.case_file import COORDINATOR_ID, LOCAL_TEAM_ID, Channel, guardian_id
+from domain.policy import QuietHours
+from domain.quiet_hours import next_allowed_time
+from domain.records import Holder
+from domain.state import Audience, JourneyState, Message, MessageEvent, Notice
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: str
+    audience: Audience
+    language: str
+    timezone: str
+    quiet_hours: QuietHours | None
+    channels: tuple[Channel, ...]
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    def address(self, channel: Channel) -> str | None:
+        return self.email if channel == Channel.EMAIL else self.phone
+
+
+def recipients(state: JourneyState, audience: Audience) -> list[Recipient]:
+    """Everyone in an audience, as the case file currently describes them."""
+    case = state.case
+    if audience == Audience.FAMILY:
+        return [
+            Recipient(
+                id=guardian_id(i),
+                audience=audience,
+                language=g.language,
+                timezone=g.timezone,
+                quiet_hours=g.quiet_hours,
+                channels=tuple(g.channels),
+                name=g.name,
+                email=g.email,
+                phone=g.phone,
+            )
+            for i, g in enumerate(case.guardians)
+        ]
+    if audience == Audience.LOCAL_TEAM:
+        team = case.local_team
+        if team is None:
+            return []
+        return [
+            Recipient(
+                id=LOCAL_TEAM_ID,
+                audience=audience,
+                language=team.language,
+                timezone=team.timezone,
+                quiet_hours=team.quiet_hours,
+                channels=(Channel.EMAIL,),
+                name=team.name,
+                email=team.email,
+            )
+        ]
+    coordinator = case.coordinator
+    if coordinator.email is None:
+        return []
+    return [
+        Recipient(
+            id=COORDINATOR_ID,
+            audience=audience,
+            language=coordinator.language,
+            timezone=coordinator.timezone,
+            quiet_hours=QuietHours(),
+            channels=(Channel.EMAIL,),
+            email=coordinator.email,
+        )
+    ]
+
+
+def find_recipient(state: JourneyState, recipient_id: str) -> Recipient | None:
+    for audience in Audience:
+        for r in recipients(state, audience):
+            if r.id == recipient_id:
+                return r
+    return None
+
+
+def audience_for_holder(state: JourneyState, holder: Holder) -> tuple[Audience, bool]:
+    """Where a records request goes: (audience, via_family).
+
+    Records held by the local team are asked of the team only with the family's consent;
+    otherwise the family is asked to obtain them from their doctors.
+    """
+    if holder == Holder.LOCAL_TEAM and state.case.local_team and state.local_team_consent:
+        return Audience.LOCAL_TEAM, False
+    return Audience.FAMILY, holder == Holder.LOCAL_TEAM
+
+
+def earliest_send(recipient: Recipient, now: datetime, urgent: bool, bypass: bool) -> datetime:
+    if recipient.quiet_hours is None or (urgent and bypass and recipient.audience == Audience.COORDINATOR):
+        return now
+    return next_allowed_time(now, recipient.timezone, recipient.quiet_hours)
+
+
+def plan(state: JourneyState, notice: Notice, now: datetime) -> list[Message]:
+    """Turn a notice into messages; consumes one notice sequence number."""
+    state.notice_seq += 1
+    base = f"{state.case.case_reference}:{notice.event.value}:{state.notice_seq}"
+    planned: list[Message] = []
+    for r in recipients(state, notice.audience):
+        for channel in r.channels:
+            message = Message(
+                key=f"{base}:{r.id}:{channel.value}",
+                event=notice.event,
+                recipient=r.id,
+                channel=channel,
+                created_at=now,
+                not_before=earliest_send(r, now, notice.urgent, state.case.policy.urgent_alerts_bypass_quiet_hours),
+                params=notice.params,
+                record_types=list(notice.record_types),
+                urgent=notice.urgent,
+            )
+            if why_not_send(state, message) is None:
+                planned.append(message)
+    return planned
+
+
+def why_not_send(state: JourneyState, message: Message) -> str | None:
+    """The reason a message must not go out now, or None. Checked when planning and sending."""
+    if state.closed:
+        return "journey closed"
+    recipient = find_recipient(state, message.recipient)
+    if recipient is None:
+        return "recipient no longer on the case"
+    if recipient.audience == Audience.LOCAL_TEAM and not state.local_team_consent:
+        return "no consent to inform the local team"
+    if message.channel in state.opted_out.get(message.recipient, []):
+        if message.event != MessageEvent.OPT_OUT_CONFIRMATION:
+            return f"recipient opted out of {message.channel.value}"
+    if message.channel not in recipient.channels or recipient.address(message.channel) is None:
+        return f"recipient has no {message.channel.value} channel"
+    if message.record_types:
+        still = [t for t in message.record_types if t in state.records and state.records[t].outstanding]
+        if not still:
+            return "records already received"
+    return None

@@ -1,0 +1,157 @@
+"""The journey's state: one object, carried whole through continue-as-new."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.case_file import CaseFile, Channel
+from domain.commands import PauseReason
+from domain.records import RecordItem, RecordType
+from domain.stages import CloseReason, Milestone, Pathway, Stage
+
+
+class _State(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MessageEvent(StrEnum):
+    """Each event has a template per language and channel (see templates/)."""
+
+    RECORD_REQUEST = "record_request"
+    RECORD_REMINDER = "record_reminder"
+    STAGE_CHANGE = "stage_change"
+    APPOINTMENT = "appointment"
+    VISA_EXPIRY_WARNING = "visa_expiry_warning"
+    LOCAL_TEAM_UPDATE = "local_team_update"
+    COORDINATOR_ALERT = "coordinator_alert"
+    OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+
+
+class Audience(StrEnum):
+    FAMILY = "family"
+    LOCAL_TEAM = "local_team"
+    COORDINATOR = "coordinator"
+
+
+class AlertKind(StrEnum):
+    RECORDS_OVERDUE = "records_overdue"
+    RECORDS_DEADLINE_PASSED = "records_deadline_passed"
+    RECORDS_READY_FOR_REVIEW = "records_ready_for_review"
+    VISA_EXPIRES_TOO_SOON = "visa_expires_too_soon"
+    DELIVERY_FAILED = "delivery_failed"
+
+
+class MessageStatus(StrEnum):
+    SCHEDULED = "scheduled"  # waiting for its time (quiet hours) or for the loop
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # no longer relevant at send time (record arrived, consent withdrawn...)
+    CANCELLED = "cancelled"  # journey closed
+
+
+class Notice(_State):
+    """Something a group of people should hear about; planned into one message per channel."""
+
+    event: MessageEvent
+    audience: Audience
+    params: dict[str, Any] = {}
+    # For record requests and reminders: re-checked at send time, sent only while outstanding.
+    record_types: list[RecordType] = []
+    urgent: bool = False
+
+
+class Message(_State):
+    """One message to one recipient on one channel; its key makes delivery idempotent."""
+
+    key: str
+    event: MessageEvent
+    recipient: str  # guardian-1, guardian-2, local-team, coordinator
+    channel: Channel
+    created_at: datetime
+    not_before: datetime
+    status: MessageStatus = MessageStatus.SCHEDULED
+    params: dict[str, Any] = {}
+    record_types: list[RecordType] = []
+    urgent: bool = False
+    sent_at: datetime | None = None
+    outcome: str | None = None  # provider reference, skip or failure reason (no personal data)
+
+
+class TimelineEntry(_State):
+    at: datetime
+    kind: str
+    detail: dict[str, str] = {}
+    by: str | None = None
+
+
+class MilestoneEntry(_State):
+    milestone: Milestone
+    stage: Stage
+    at: datetime
+    details: dict[str, Any] = {}
+    by: str | None = None
+
+
+class Visa(_State):
+    visa_type: str
+    applicant: str
+    expires_on: date
+
+
+class Alert(_State):
+    key: str
+    kind: AlertKind
+    at: datetime
+    record_types: list[RecordType] = []
+    detail: dict[str, str] = {}
+    open: bool = True
+
+
+class Pause(_State):
+    since: datetime
+    reason: PauseReason
+
+
+class Closure(_State):
+    at: datetime
+    reason: CloseReason
+    by: str | None = None
+
+
+class JourneyState(_State):
+    case: CaseFile
+    pathway: Pathway
+    stage: Stage
+    started_at: datetime
+    stage_entered_at: datetime
+    records: dict[RecordType, RecordItem] = {}
+    milestones: list[MilestoneEntry] = []
+    visas: list[Visa] = []
+    day_zero: date | None = None
+    travel_date: date | None = None
+    local_team_consent: bool = False
+    opted_out: dict[str, list[Channel]] = {}
+    pause: Pause | None = None
+    closure: Closure | None = None
+    notice_seq: int = 0
+    messages: list[Message] = []
+    alerts: list[Alert] = []
+    timeline: list[TimelineEntry] = []
+    notes: list[TimelineEntry] = []  # staff free text, kept apart from the timeline
+    runs: int = 1  # how many workflow runs (continue-as-new) this journey has had
+
+    @property
+    def closed(self) -> bool:
+        return self.closure is not None
+
+    @property
+    def paused(self) -> bool:
+        return self.pause is not None
+
+    def recorded(self, milestone: Milestone) -> list[MilestoneEntry]:
+        return [m for m in self.milestones if m.milestone == milestone]

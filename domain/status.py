@@ -1,0 +1,145 @@
+"""Read models: what a coordinator (or a backend) sees when asking where a journey stands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from domain.journey import next_wakeup, overdue, projected_return, unmet_requirements
+from domain.records import Holder, RecordStatus, RecordType
+from domain.reminders import deadline_of, reminder_schedule
+from domain.stages import PATHWAY_STAGES, Pathway, Stage, milestones_for, transitions_from
+from domain.state import Alert, JourneyState, Message, MessageStatus, TimelineEntry
+
+
+class RecordLine(BaseModel):
+    record_type: RecordType
+    status: RecordStatus
+    holder: Holder
+    asked_of: str  # who is actually being chased: family, local_team, or family (for the team)
+    reminders_sent: int
+    last_asked_at: datetime
+    next_reminder_at: datetime | None
+    deadline: datetime | None
+    escalated: bool
+    rejection_reason: str | None = None
+
+
+class NextStep(BaseModel):
+    stage: Stage
+    ready: bool
+    missing: list[str]
+
+
+class JourneyStatus(BaseModel):
+    case_reference: str
+    coordinator: str
+    pathway: Pathway
+    stage: Stage
+    stage_entered_at: datetime
+    started_at: datetime
+    paused: bool
+    pause_reason: str | None
+    closed: bool
+    close_reason: str | None
+    overdue: bool
+    local_team_consent: bool
+    opted_out: dict[str, list[str]]
+    stages_ahead: list[Stage]
+    next_steps: list[NextStep]
+    milestones_open: list[str]
+    milestones_done: list[str]
+    records: list[RecordLine]
+    next_wakeup: datetime | None
+    projected_return: date | None
+    open_alerts: list[Alert]
+    scheduled_messages: list[Message]
+    runs: int
+
+
+def journey_status(state: JourneyState) -> JourneyStatus:
+    policy = state.case.policy.chase
+    lines = []
+    for item in state.records.values():
+        schedule = reminder_schedule(item, policy)
+        if item.holder == Holder.LOCAL_TEAM and not (state.local_team_consent and state.case.local_team):
+            asked_of = "family (for the local team)"
+        else:
+            asked_of = item.holder.value
+        lines.append(
+            RecordLine(
+                record_type=item.record_type,
+                status=item.status,
+                holder=item.holder,
+                asked_of=asked_of,
+                reminders_sent=item.reminders_sent,
+                last_asked_at=item.last_asked_at,
+                next_reminder_at=schedule[0] if schedule else None,
+                deadline=deadline_of(item, policy) if item.outstanding else None,
+                escalated=item.escalated,
+                rejection_reason=item.rejection_reason.value if item.rejection_reason else None,
+            )
+        )
+    route = PATHWAY_STAGES[state.pathway]
+    ahead = list(route[route.index(state.stage) + 1 :]) if state.stage in route else []
+    done = {m.milestone for m in state.milestones}
+    open_ = [r.milestone.value for r in milestones_for(state.stage, state.pathway) if r.milestone not in done]
+    return JourneyStatus(
+        case_reference=state.case.case_reference,
+        coordinator=state.case.coordinator.id,
+        pathway=state.pathway,
+        stage=state.stage,
+        stage_entered_at=state.stage_entered_at,
+        started_at=state.started_at,
+        paused=state.paused,
+        pause_reason=state.pause.reason.value if state.pause else None,
+        closed=state.closed,
+        close_reason=state.closure.reason.value if state.closure else None,
+        overdue=overdue(state),
+        local_team_consent=state.local_team_consent,
+        opted_out={k: [c.value for c in v] for k, v in state.opted_out.items() if v},
+        stages_ahead=ahead,
+        next_steps=[
+            NextStep(stage=t.target, ready=not (m := unmet_requirements(state, t.target)), missing=m)
+            for t in ([] if state.closed else transitions_from(state.stage, state.pathway))
+        ],
+        milestones_open=open_,
+        milestones_done=[m.milestone.value for m in state.milestones],
+        records=lines,
+        next_wakeup=next_wakeup(state),
+        projected_return=projected_return(state),
+        open_alerts=[a for a in state.alerts if a.open],
+        scheduled_messages=[m for m in state.messages if m.status == MessageStatus.SCHEDULED],
+        runs=state.runs,
+    )
+
+
+class JourneySummary(BaseModel):
+    """What an update returns and the workflow's result: small, no personal data."""
+
+    case_reference: str
+    stage: Stage
+    pathway: Pathway
+    paused: bool
+    closed: bool
+    close_reason: str | None = None
+
+
+def summarize(state: JourneyState) -> JourneySummary:
+    return JourneySummary(
+        case_reference=state.case.case_reference,
+        stage=state.stage,
+        pathway=state.pathway,
+        paused=state.paused,
+        closed=state.closed,
+        close_reason=state.closure.reason.value if state.closure else None,
+    )
+
+
+def timeline(state: JourneyState) -> list[TimelineEntry]:
+    return list(state.timeline)
+
+
+def messages(state: JourneyState) -> list[Message]:
+    return list(state.messages)

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The embedded default: Temporal dev server (SQLite in var/), its web UI, and the worker.
+# Installs what is missing first. Ctrl-C stops everything; journeys survive a restart.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+PY="$(bash scripts/bootstrap.sh)"
+TEMPORAL="$(bash scripts/ensure-temporal.sh)"
+PORT="${WAYPOINT_TEMPORAL_PORT:-7233}"
+UI_PORT="${WAYPOINT_UI_PORT:-8233}"
+DATA="${WAYPOINT_DATA_DIR:-$ROOT/var}"
+mkdir -p "$DATA"
+export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$PORT}"
+export WAYPOINT_OUTBOX_DIR="${WAYPOINT_OUTBOX_DIR:-$DATA/outbox}"
+
+mapfile -t SA_FLAGS < <("$PY" -c 'from service.search_attributes import dev_server_flags; print("\n".join(dev_server_flags()))')
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo "stopping..." >&2
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+"$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" \
+  --db-filename "$DATA/temporal.sqlite" --log-level warn "${SA_FLAGS[@]}" \
+  >"$DATA/temporal-server.log" 2>&1 &
+pids+=($!)
+
+echo "waiting for the Temporal dev server on 127.0.0.1:$PORT ..." >&2
+for _ in $(seq 1 120); do
+  if "$TEMPORAL" operator cluster health --address "127.0.0.1:$PORT" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "${pids[0]}" 2>/dev/null; then echo "Temporal dev server exited; see $DATA/temporal-server.log" >&2; exit 1; fi
+  sleep 0.5
+done
+
+"$PY" worker.py &
+pids+=($!)
+
+cat <<MSG
+
+  Waypoint Journeys is running.
+    Temporal web UI : http://127.0.0.1:$UI_PORT   (journeys are workflows named journey-<case reference>)
+    Temporal gRPC   : 127.0.0.1:$PORT            (data: $DATA/temporal.sqlite)
+    Outbox          : $WAYPOINT_OUTBOX_DIR/<case reference>/   (every email and SMS, one file each)
+    Server log      : $DATA/temporal-server.log
+
+  In another terminal:
+    make demo                                   a sample family, accelerated time (about 2 minutes)
+    .venv/bin/python starter.py start examples/case-car-t.json
+    .venv/bin/python starter.py status WJ-2026-0042
+    .venv/bin/python starter.py --help
+
+  Ctrl-C stops the server and the worker.
+
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is missing (virtualenv, Temporal CLI, Java time-skipping test server; cached
+# outside the clone) and runs the whole test suite against real Temporal servers.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k reminders`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+PY="$(bash scripts/bootstrap.sh)"
+WAYPOINT_TEMPORAL_BIN="$(bash scripts/ensure-temporal.sh)"
+WAYPOINT_TEST_SERVER_BIN="$(bash scripts/ensure-test-server.sh)"
+export WAYPOINT_TEMPORAL_BIN WAYPOINT_TEST_SERVER_BIN
+echo "test.sh: temporal CLI $WAYPOINT_TEMPORAL_BIN; time-skipping server $WAYPOINT_TEST_SERVER_BIN" >&2
+exec "$PY" -m pytest "$@"

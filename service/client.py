@@ -1,0 +1,38 @@
+"""One data converter and one way to connect, for worker, starter, tests and replayer alike."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.envconfig import ClientConfigProfile
+
+from service.config import Settings
+
+DEFAULT_ADDRESS = "localhost:7233"
+
+
+def data_converter(codec: PayloadCodec | None = None) -> DataConverter:
+    """Pydantic payloads everywhere; a payload codec (encryption) plugs in here."""
+    if codec is None:
+        return pydantic_data_converter
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+
+
+def journey_id(case_reference: str) -> str:
+    """Workflow ids come from the case reference only (never a name)."""
+    return f"journey-{case_reference}"
+
+
+async def connect(settings: Settings | None = None, target_host: str | None = None) -> Client:
+    """Connect using temporalio.envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+    TEMPORAL_TLS_*, TEMPORAL_PROFILE / config file), defaulting to the local dev server."""
+    settings = settings or Settings.from_env()
+    profile = ClientConfigProfile.load(profile=settings.temporal_profile)
+    config = dict(profile.to_client_connect_config())
+    if target_host:
+        config["target_host"] = target_host
+    config.setdefault("target_host", DEFAULT_ADDRESS)
+    return await Client.connect(**config, data_converter=data_converter())

@@ -1,0 +1,46 @@
+"""Configuration from the environment. One place lists every variable the code reads."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_TASK_QUEUE = "waypoint-journeys"
+
+# Every variable the worker reads (the compose test checks they are all provided).
+WORKER_ENV = (
+    "TEMPORAL_ADDRESS",
+    "TEMPORAL_NAMESPACE",
+    "WAYPOINT_TASK_QUEUE",
+    "WAYPOINT_OUTBOX_DIR",
+    "WAYPOINT_CASE_LINK_BASE",
+    "WAYPOINT_SENDER_NAME",
+    "WAYPOINT_LOG_LEVEL",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    task_queue: str = DEFAULT_TASK_QUEUE
+    outbox_dir: Path = Path("var/outbox")
+    case_link_base: str = "https://portal.waypoint.example/case"
+    sender_name: str = "Waypoint Journeys"
+    log_level: str = "INFO"
+    # Temporal connection: address / namespace / TLS / API key come from temporalio.envconfig
+    # (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE,
+    # TEMPORAL_CONFIG_FILE), so the same code runs against a dev server, a cluster or Cloud.
+    temporal_profile: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        e = dict(os.environ if env is None else env)
+        return cls(
+            task_queue=e.get("WAYPOINT_TASK_QUEUE", DEFAULT_TASK_QUEUE),
+            outbox_dir=Path(e.get("WAYPOINT_OUTBOX_DIR", "var/outbox")),
+            case_link_base=e.get("WAYPOINT_CASE_LINK_BASE", cls.case_link_base).rstrip("/"),
+            sender_name=e.get("WAYPOINT_SENDER_NAME", cls.sender_name),
+            log_level=e.get("WAYPOINT_LOG_LEVEL", "INFO").upper(),
+            temporal_profile=e.get("TEMPORAL_PROFILE") or None,
+        )

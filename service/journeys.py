@@ -1,0 +1,176 @@
+"""The client side of a journey, for the CLI today and the HTTP API tomorrow.
+
+Inputs are validated with the domain models before anything is sent, so bad input changes
+nothing; refusals from a journey's validators come back as ``CommandRefused`` with the
+validator's own message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.case_file import CASE_REFERENCE_PATTERN, CaseFile
+from domain.commands import RecordReceived
+from domain.stages import Stage
+from domain.state import Message, TimelineEntry
+from domain.status import JourneyStatus, JourneySummary
+from service import search_attributes as sa
+from service.client import journey_id
+from workflows.journey import JOURNEY_WORKFLOW, JourneyInput
+
+T = TypeVar("T")
+
+
+class JourneyError(Exception):
+    """A request about a journey that could not be carried out; the message says why."""
+
+
+class JourneyNotFound(JourneyError):
+    pass
+
+
+class JourneyClosed(JourneyError):
+    pass
+
+
+class CommandRefused(JourneyError):
+    pass
+
+
+@dataclass
+class Started:
+    case_reference: str
+    workflow_id: str
+    created: bool  # False: the journey already existed and nothing was changed
+
+
+@dataclass
+class ListedJourney:
+    case_reference: str
+    stage: str
+    pathway: str
+    coordinator: str
+    overdue: bool
+    paused: bool
+    needs_attention: bool
+    status: str
+
+
+def _check_reference(case_reference: str) -> str:
+    if not re.fullmatch(CASE_REFERENCE_PATTERN, case_reference):
+        raise JourneyError("not a case reference (expected the form WJ-2026-0001)")
+    return case_reference
+
+
+class Journeys:
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    def handle(self, case_reference: str) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle(journey_id(_check_reference(case_reference)))
+
+    async def start(self, case: CaseFile) -> Started:
+        wid = journey_id(case.case_reference)
+        try:
+            await self.client.start_workflow(
+                JOURNEY_WORKFLOW,
+                JourneyInput(case=case),
+                id=wid,
+                task_queue=self.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                search_attributes=sa.initial(
+                    case.case_reference, Stage.REMOTE_REVIEW.value, case.pathway.value, case.coordinator.id
+                ),
+                static_summary=f"Journey {case.case_reference}",
+            )
+        except WorkflowAlreadyStartedError:
+            return Started(case.case_reference, wid, created=False)
+        return Started(case.case_reference, wid, created=True)
+
+    async def _call(self, case_reference: str, coro_factory: Any) -> Any:
+        try:
+            return await coro_factory(self.handle(case_reference))
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == "Refused":
+                raise CommandRefused(cause.message) from None
+            raise CommandRefused(str(getattr(cause, "message", cause))) from None
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                if "completed" in err.message or "already" in err.message:
+                    raise JourneyClosed(f"journey {case_reference} is closed; nothing more can change") from None
+                raise JourneyNotFound(f"no journey with case reference {case_reference}") from None
+            raise
+
+    async def report_record_received(self, case_reference: str, event: RecordReceived) -> None:
+        await self._ensure_open(case_reference)
+        await self._call(case_reference, lambda h: h.signal("record-received", event))
+
+    async def command(self, case_reference: str, update: str, cmd: BaseModel) -> JourneySummary:
+        await self._ensure_open(case_reference)
+        return await self._call(
+            case_reference, lambda h: h.execute_update(update, cmd, result_type=JourneySummary)
+        )
+
+    async def _ensure_open(self, case_reference: str) -> None:
+        description = await self._call(case_reference, lambda h: h.describe())
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            raise JourneyClosed(f"journey {case_reference} is closed; nothing more can change")
+
+    async def query(self, case_reference: str, name: str, result_type: type[T]) -> T:
+        return await self._call(case_reference, lambda h: h.query(name, result_type=result_type))
+
+    async def status(self, case_reference: str) -> JourneyStatus:
+        return await self.query(case_reference, "status", JourneyStatus)
+
+    async def messages(self, case_reference: str) -> list[Message]:
+        return await self.query(case_reference, "messages", list[Message])
+
+    async def timeline(self, case_reference: str) -> list[TimelineEntry]:
+        return await self.query(case_reference, "timeline", list[TimelineEntry])
+
+    async def list(
+        self,
+        stage: Stage | None = None,
+        coordinator: str | None = None,
+        overdue: bool | None = None,
+        include_closed: bool = False,
+        limit: int = 500,
+    ) -> list[ListedJourney]:
+        clauses = [f"WorkflowType = '{JOURNEY_WORKFLOW}'"]
+        if not include_closed:
+            clauses.append("ExecutionStatus = 'Running'")
+        if stage is not None:
+            clauses.append(f"{sa.STAGE.name} = '{Stage(stage).value}'")
+        if coordinator is not None:
+            if not coordinator.replace("-", "").replace("_", "").isalnum():
+                raise JourneyError("coordinator id may contain letters, digits, - and _ only")
+            clauses.append(f"{sa.COORDINATOR.name} = '{coordinator}'")
+        if overdue is not None:
+            clauses.append(f"{sa.OVERDUE.name} = {'true' if overdue else 'false'}")
+        found: list[ListedJourney] = []
+        async for wf in self.client.list_workflows(" AND ".join(clauses), limit=limit):
+            attrs = wf.typed_search_attributes
+            found.append(
+                ListedJourney(
+                    case_reference=attrs.get(sa.CASE_REFERENCE) or wf.id.removeprefix("journey-"),
+                    stage=attrs.get(sa.STAGE) or "?",
+                    pathway=attrs.get(sa.PATHWAY) or "?",
+                    coordinator=attrs.get(sa.COORDINATOR) or "?",
+                    overdue=bool(attrs.get(sa.OVERDUE)),
+                    paused=bool(attrs.get(sa.PAUSED)),
+                    needs_attention=bool(attrs.get(sa.NEEDS_ATTENTION)),
+                    status=wf.status.name.lower() if wf.status else "unknown",
+                )
+            )
+        return sorted(found, key=lambda j: j.case_reference)

@@ -1,0 +1,346 @@
+"""Command line for backend systems and coordinators.
+
+    python starter.py start case.json              start a journey (again: no second journey)
+    python starter.py record-received REF TYPE DOC_ID
+    python starter.py review-record REF TYPE accept|reject|waive [--reason R]
+    python starter.py milestone REF MILESTONE [--outcome ..] [--pathway ..] [--on-date ..] ...
+    python starter.py advance REF STAGE
+    python starter.py pause REF REASON | resume REF | close REF REASON
+    python starter.py consent REF grant|withdraw
+    python starter.py opt-out REF guardian-1 sms [--undo]
+    python starter.py status REF [--json] | timeline REF | messages REF [--json]
+    python starter.py list [--stage S] [--coordinator ID] [--overdue] [--closed] [--json]
+    python starter.py demo                         a sample family, accelerated time
+
+Bad input: one clear line on stderr, exit code 2, nothing changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from domain.case_file import CaseFile
+from domain.commands import (
+    AdvanceStage,
+    ApplyMilestone,
+    CloseJourney,
+    PauseJourney,
+    PauseReason,
+    RecordDecision,
+    RecordReceived,
+    ResumeJourney,
+    ReviewRecord,
+    SetChannelOptOut,
+    SetConsent,
+)
+from domain.records import RecordType, RejectionReason
+from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
+from service.client import connect
+from service.config import Settings
+from service.journeys import JourneyError, Journeys
+
+
+class InputProblem(Exception):
+    """Bad input from the command line; printed as one line."""
+
+
+def describe_validation(err: ValidationError, what: str) -> str:
+    """Field paths and rules only: the offending values may be personal data."""
+    parts = []
+    for e in err.errors()[:3]:
+        where = ".".join(str(p) for p in e["loc"]) or what
+        parts.append(f"{where}: {e['msg']}")
+    more = f" (+{err.error_count() - 3} more)" if err.error_count() > 3 else ""
+    return f"invalid {what}: " + "; ".join(parts) + more
+
+
+def build(model: type[BaseModel], what: str, **fields: Any) -> Any:
+    try:
+        return model.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as err:
+        raise InputProblem(describe_validation(err, what)) from None
+
+
+def load_case_file(path: str) -> CaseFile:
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputProblem(f"cannot read case file {path}: {err.strerror}") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise InputProblem(f"case file {path} is not valid JSON (line {err.lineno}, column {err.colno})") from None
+    if not isinstance(data, dict):
+        raise InputProblem(f"case file {path} must hold a JSON object")
+    try:
+        return CaseFile.intake(data)
+    except ValidationError as err:
+        raise InputProblem(describe_validation(err, "case file")) from None
+
+
+def _print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        print(value.model_dump_json(indent=2))
+    elif isinstance(value, list):
+        print(json.dumps([v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value], indent=2))
+    else:
+        print(json.dumps(value, indent=2, default=str))
+
+
+def _when(dt: Any) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S UTC") if dt else "-"
+
+
+def print_status(status: Any) -> None:
+    flags = [f for f, on in (("PAUSED", status.paused), ("CLOSED", status.closed), ("OVERDUE", status.overdue)) if on]
+    print(f"Journey {status.case_reference}  [{status.pathway.value}]  coordinator {status.coordinator}")
+    print(f"  stage: {status.stage.value} since {_when(status.stage_entered_at)}  {' '.join(flags)}")
+    if status.close_reason:
+        print(f"  closed: {status.close_reason}")
+    if status.pause_reason:
+        print(f"  paused: {status.pause_reason}")
+    print(f"  local team consent: {'yes' if status.local_team_consent else 'no'}")
+    if status.opted_out:
+        print("  opted out: " + ", ".join(f"{who} ({', '.join(ch)})" for who, ch in status.opted_out.items()))
+    for step in status.next_steps:
+        state = "ready" if step.ready else "waiting for " + "; ".join(step.missing)
+        print(f"  next: advance to {step.stage.value} ({state})")
+    if status.milestones_open:
+        print(f"  milestones open in this stage: {', '.join(status.milestones_open)}")
+    if status.projected_return:
+        print(f"  projected return: {status.projected_return}")
+    print("  records:")
+    for r in status.records:
+        extra = ""
+        if r.next_reminder_at:
+            extra = f"next chase {_when(r.next_reminder_at)}"
+        if r.escalated:
+            extra = "ESCALATED"
+        if r.rejection_reason:
+            extra += f" (rejected: {r.rejection_reason})"
+        print(f"    {r.record_type.value:<24} {r.status.value:<9} asked of {r.asked_of:<28} reminders {r.reminders_sent}  {extra}")
+    for a in status.open_alerts:
+        print(f"  alert: {a.kind.value} at {_when(a.at)} {', '.join(t.value for t in a.record_types)}")
+    for m in status.scheduled_messages:
+        print(f"  scheduled: {m.event.value} to {m.recipient} by {m.channel.value} not before {_when(m.not_before)}")
+    print(f"  next wake-up: {_when(status.next_wakeup)}   workflow runs: {status.runs}")
+
+
+def print_messages(messages: list[Any]) -> None:
+    if not messages:
+        print("no messages")
+    for m in messages:
+        print(
+            f"{_when(m.created_at)}  {m.event.value:<20} {m.recipient:<12} {m.channel.value:<5} "
+            f"{m.status.value:<9} {('sent ' + _when(m.sent_at)) if m.sent_at else ('not before ' + _when(m.not_before))}"
+            f"  {m.outcome or ''}"
+        )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="starter.py", description="Waypoint Journeys: start and steer journeys.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("start", help="start a journey from a JSON case file")
+    s.add_argument("case_file")
+
+    s = sub.add_parser("record-received", help="report a record received (from a document store)")
+    s.add_argument("case_reference")
+    s.add_argument("record_type", help=", ".join(t.value for t in RecordType))
+    s.add_argument("document_id")
+
+    s = sub.add_parser("review-record", help="accept, reject (with --reason) or waive a checklist item")
+    s.add_argument("case_reference")
+    s.add_argument("record_type")
+    s.add_argument("decision", help="accept | reject | waive")
+    s.add_argument("--reason", help=", ".join(r.value for r in RejectionReason))
+    s.add_argument("--note")
+    s.add_argument("--by")
+
+    s = sub.add_parser("milestone", help="record a milestone")
+    s.add_argument("case_reference")
+    s.add_argument("milestone", help=", ".join(m.value for m in Milestone))
+    s.add_argument("--outcome", help=", ".join(o.value for o in ReviewOutcome))
+    s.add_argument("--pathway", help=", ".join(x.value for x in Pathway))
+    s.add_argument("--eligible", choices=["yes", "no"])
+    s.add_argument("--visa-type")
+    s.add_argument("--applicant", help="patient | caregiver")
+    s.add_argument("--expires-on", help="YYYY-MM-DD")
+    s.add_argument("--on-date", help="YYYY-MM-DD")
+    s.add_argument("--day", help="monitoring day, e.g. 30")
+    s.add_argument("--note")
+    s.add_argument("--by")
+
+    s = sub.add_parser("advance", help="move the journey to its next stage")
+    s.add_argument("case_reference")
+    s.add_argument("stage", help=", ".join(x.value for x in Stage if x != Stage.CLOSED))
+    s.add_argument("--by")
+
+    s = sub.add_parser("pause", help="pause (timers and messages wait)")
+    s.add_argument("case_reference")
+    s.add_argument("reason", help=", ".join(r.value for r in PauseReason))
+    s.add_argument("--note")
+    s.add_argument("--by")
+
+    s = sub.add_parser("resume", help="resume a paused journey")
+    s.add_argument("case_reference")
+    s.add_argument("--note")
+    s.add_argument("--by")
+
+    s = sub.add_parser("close", help="close the journey: no automated message goes out after this")
+    s.add_argument("case_reference")
+    s.add_argument("reason", help=", ".join(r.value for r in CloseReason))
+    s.add_argument("--note")
+    s.add_argument("--by")
+
+    s = sub.add_parser("consent", help="record or withdraw consent to inform the local team")
+    s.add_argument("case_reference")
+    s.add_argument("action", choices=["grant", "withdraw"])
+    s.add_argument("--by")
+
+    s = sub.add_parser("opt-out", help="stop (or with --undo, restart) a channel for a guardian")
+    s.add_argument("case_reference")
+    s.add_argument("recipient", help="guardian-1 | guardian-2")
+    s.add_argument("channel", help="email | sms")
+    s.add_argument("--undo", action="store_true")
+    s.add_argument("--by")
+
+    for name in ("status", "messages", "timeline"):
+        s = sub.add_parser(name, help=f"show a journey's {name}")
+        s.add_argument("case_reference")
+        s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("list", help="list journeys")
+    s.add_argument("--stage")
+    s.add_argument("--coordinator")
+    s.add_argument("--overdue", action="store_true")
+    s.add_argument("--closed", action="store_true", help="include closed journeys")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("demo", help="run a sample family through a journey with accelerated time")
+    s.add_argument("--fast", action="store_true", help="shorter waits (for tests)")
+    return p
+
+
+Command = Callable[[Journeys, argparse.Namespace], Awaitable[None]]
+
+
+async def _update(journeys: Journeys, ref: str, update: str, cmd: BaseModel) -> None:
+    result = await journeys.command(ref, update, cmd)
+    print(f"{result.case_reference}: stage {result.stage.value}, pathway {result.pathway.value}"
+          f"{', paused' if result.paused else ''}{', closed (' + str(result.close_reason) + ')' if result.closed else ''}")
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> None:
+    if args.command == "demo":
+        from demo import run_demo  # noqa: PLC0415 - only the demo needs it
+
+        await run_demo(settings, fast=args.fast)
+        return
+    # Validate everything local before connecting: bad input never reaches Temporal.
+    payload: BaseModel | None = None
+    c = args.command
+    if c == "start":
+        payload = load_case_file(args.case_file)
+    elif c == "record-received":
+        payload = build(RecordReceived, "record", record_type=args.record_type, document_id=args.document_id)
+    elif c == "review-record":
+        payload = build(ReviewRecord, "record decision", record_type=args.record_type, decision=args.decision,
+                        reason=args.reason, note=args.note, by=args.by)
+    elif c == "milestone":
+        eligible = None if args.eligible is None else args.eligible == "yes"
+        payload = build(ApplyMilestone, "milestone", milestone=args.milestone, outcome=args.outcome,
+                        pathway=args.pathway, eligible=eligible, visa_type=args.visa_type,
+                        applicant=args.applicant, expires_on=args.expires_on, on_date=args.on_date,
+                        day=args.day, note=args.note, by=args.by)
+    elif c == "advance":
+        payload = build(AdvanceStage, "stage change", to_stage=args.stage, by=args.by)
+    elif c == "pause":
+        payload = build(PauseJourney, "pause", reason=args.reason, note=args.note, by=args.by)
+    elif c == "resume":
+        payload = build(ResumeJourney, "resume", note=args.note, by=args.by)
+    elif c == "close":
+        payload = build(CloseJourney, "close", reason=args.reason, note=args.note, by=args.by)
+    elif c == "consent":
+        payload = build(SetConsent, "consent", granted=args.action == "grant", by=args.by)
+    elif c == "opt-out":
+        payload = build(SetChannelOptOut, "opt-out", recipient=args.recipient, channel=args.channel,
+                        opted_out=not args.undo, by=args.by)
+    elif c == "list" and args.stage is not None:
+        build(AdvanceStage, "stage", to_stage=args.stage)
+
+    client = await connect(settings)
+    journeys = Journeys(client, settings.task_queue)
+    updates = {
+        "review-record": "review-record", "milestone": "apply-milestone", "advance": "advance-stage",
+        "pause": "pause", "resume": "resume", "close": "close", "consent": "set-consent",
+        "opt-out": "set-channel-opt-out",
+    }
+    if c == "start":
+        assert isinstance(payload, CaseFile)
+        started = await journeys.start(payload)
+        if started.created:
+            print(f"started journey {started.case_reference} (workflow id {started.workflow_id})")
+        else:
+            print(f"journey {started.case_reference} already exists (workflow id {started.workflow_id}); nothing changed")
+    elif c == "record-received":
+        assert isinstance(payload, RecordReceived)
+        await journeys.report_record_received(args.case_reference, payload)
+        print(f"{args.case_reference}: {payload.record_type.value} reported received")
+    elif c in updates:
+        assert payload is not None
+        await _update(journeys, args.case_reference, updates[c], payload)
+    elif c == "status":
+        status = await journeys.status(args.case_reference)
+        _print_json(status) if args.json else print_status(status)
+    elif c == "messages":
+        messages = await journeys.messages(args.case_reference)
+        _print_json(messages) if args.json else print_messages(messages)
+    elif c == "timeline":
+        entries = await journeys.timeline(args.case_reference)
+        if args.json:
+            _print_json(entries)
+        for e in [] if args.json else entries:
+            detail = " ".join(f"{k}={v}" for k, v in e.detail.items())
+            print(f"{_when(e.at)}  {e.kind:<28} {detail}{'  by ' + e.by if e.by else ''}")
+    elif c == "list":
+        found = await journeys.list(stage=args.stage, coordinator=args.coordinator,
+                                    overdue=True if args.overdue else None, include_closed=args.closed)
+        if args.json:
+            _print_json([j.__dict__ for j in found])
+            return
+        if not found:
+            print("no journeys")
+        for j in found:
+            flags = " ".join(f for f, on in (("OVERDUE", j.overdue), ("PAUSED", j.paused),
+                                             ("ATTENTION", j.needs_attention)) if on)
+            print(f"{j.case_reference:<16} {j.stage:<16} {j.pathway:<15} {j.coordinator:<16} {j.status:<10} {flags}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        asyncio.run(run(args, settings))
+    except (InputProblem, JourneyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except RuntimeError as err:
+        if "connect" in str(err).lower():
+            print(f"error: cannot reach Temporal: {err}", file=sys.stderr)
+            return 3
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

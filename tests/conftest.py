@@ -1,0 +1,126 @@
+"""Test environments: a real Temporal dev server (the CLI) for most tests, and the official Java
+time-skipping test server where months must pass in seconds. Both are started once per session
+with the production data converter; each test gets its own task queue and outbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.case_file import CaseFile
+from service import search_attributes as sa
+from service.client import data_converter
+from service.config import Settings
+from service.journeys import Journeys
+from worker import build_worker
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool(script: str, env_var: str) -> str:
+    if os.environ.get(env_var):
+        return os.environ[env_var]
+    out = subprocess.run(["bash", str(ROOT / "scripts" / script)], check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_tool("ensure-temporal.sh", "WAYPOINT_TEMPORAL_BIN"),
+        data_converter=data_converter(),
+        search_attributes=sa.ALL,
+        dev_server_log_level="error",
+        dev_server_startup_timeout=timedelta(seconds=120),
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=_tool("ensure-test-server.sh", "WAYPOINT_TEST_SERVER_BIN"),
+        data_converter=data_converter(),
+        test_server_startup_timeout=timedelta(seconds=120),
+    )
+    kinds = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL}
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={k.name: kinds[k.indexed_value_type.name] for k in sa.ALL},
+        )
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(task_queue=f"tq-{uuid.uuid4()}", outbox_dir=tmp_path / "outbox")
+
+
+class Harness:
+    """A running worker plus the client-side facade, for one test."""
+
+    def __init__(self, env: WorkflowEnvironment, settings: Settings) -> None:
+        self.env = env
+        self.client: Client = env.client
+        self.settings = settings
+        self.journeys = Journeys(env.client, settings.task_queue)
+        self.worker: Worker | None = None
+
+    def outbox_files(self, case_reference: str) -> list[Path]:
+        folder = self.settings.outbox_dir / case_reference
+        return sorted(folder.glob("*.txt")) if folder.exists() else []
+
+
+@pytest_asyncio.fixture
+async def dev(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Harness]:
+    harness = Harness(dev_env, settings)
+    harness.worker = build_worker(dev_env.client, settings)
+    async with harness.worker:
+        yield harness
+
+
+@pytest_asyncio.fixture
+async def skipping(time_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Harness]:
+    harness = Harness(time_env, settings)
+    harness.worker = build_worker(time_env.client, settings)
+    async with harness.worker:
+        yield harness
+
+
+def case_data(reference: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A realistic case file (JSON form) with a fresh reference."""
+    data = json.loads((ROOT / "examples" / "case-car-t.json").read_text())
+    data["case_reference"] = reference or f"WJ-2026-{uuid.uuid4().int % 900000 + 100000}"
+    data.update(overrides)
+    return data
+
+
+def make_case(reference: str | None = None, **overrides: Any) -> CaseFile:
+    return CaseFile.intake(case_data(reference, **overrides))
+
+
+@pytest.fixture
+def new_case() -> Iterator[Any]:
+    yield make_case

@@ -1,0 +1,65 @@
+"""The Waypoint Journeys worker: runs journey workflows and the delivery activity.
+
+    python worker.py            # connects with TEMPORAL_ADDRESS / envconfig, default localhost:7233
+
+SIGINT/SIGTERM stop it gracefully: no new tasks are taken and running activities get time to
+finish; Temporal hands anything unfinished to the next worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.delivery import DeliveryActivities, OutboxSender, Sender
+from domain.case_file import Channel
+from messaging.outbox import Outbox
+from messaging.render import Renderer
+from service.client import connect
+from service.config import Settings
+from service.logs import configure
+from workflows.journey import JourneyWorkflow
+
+log = logging.getLogger("waypoint.worker")
+
+
+def default_senders(settings: Settings) -> dict[Channel, Sender]:
+    outbox = OutboxSender(Outbox(settings.outbox_dir))
+    return {Channel.EMAIL: outbox, Channel.SMS: outbox}
+
+
+def build_worker(client: Client, settings: Settings, senders: dict[Channel, Sender] | None = None) -> Worker:
+    renderer = Renderer(case_link_base=settings.case_link_base, sender_name=settings.sender_name)
+    deliveries = DeliveryActivities(renderer, senders or default_senders(settings))
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[JourneyWorkflow],
+        activities=[deliveries.deliver_message],
+        graceful_shutdown_timeout=timedelta(seconds=20),
+    )
+
+
+async def main() -> None:
+    settings = Settings.from_env()
+    configure(settings.log_level)
+    client = await connect(settings)
+    worker = build_worker(client, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker polling task queue %s (outbox: %s)", settings.task_queue, settings.outbox_dir)
+    async with worker:
+        await stop.wait()
+        log.info("shutting down: finishing in-flight work")
+    log.info("worker stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

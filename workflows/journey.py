@@ -1,0 +1,326 @@
+"""One durable workflow per family's journey.
+
+Handlers only change state (through the pure rules in ``domain``) and plan messages; the main
+loop is the only place that sends, so a command is applied whole or not at all, and the loop
+can always tell what is due next. Coordinator commands are updates whose validators refuse a
+bad command before anything reaches history; facts from backend systems are signals; reading
+is by query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributePair
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
+    from domain import journey as rules
+    from domain.case_file import CaseFile
+    from domain.commands import (
+        AdvanceStage,
+        ApplyMilestone,
+        CloseJourney,
+        PauseJourney,
+        RecordReceived,
+        ResumeJourney,
+        ReviewRecord,
+        SetChannelOptOut,
+        SetConsent,
+    )
+    from domain.notices import earliest_send, find_recipient, why_not_send
+    from domain.state import (
+        JourneyState,
+        Message,
+        MessageEvent,
+        MessageStatus,
+        TimelineEntry,
+    )
+    from domain.status import JourneyStatus, JourneySummary, journey_status, summarize
+    from messaging.envelope import DELIVER_MESSAGE, DeliveryRequest, DeliveryResult
+    from service import search_attributes as sa
+
+JOURNEY_WORKFLOW = "journey"
+
+Cmd = TypeVar("Cmd", bound=BaseModel)
+
+# Transient provider trouble is retried with backoff for up to two days; a permanent failure
+# (non-retryable ApplicationError) ends the attempt at once and alerts the coordinator.
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+)
+
+
+class JourneyInput(BaseModel):
+    """A new journey has ``case``; a continued one carries its whole ``state``."""
+
+    case: CaseFile | None = None
+    state: JourneyState | None = None
+
+
+@workflow.defn(name=JOURNEY_WORKFLOW)
+class JourneyWorkflow:
+    @workflow.init
+    def __init__(self, input: JourneyInput) -> None:
+        if input.state is not None:
+            self._state = input.state
+        elif input.case is not None:
+            self._state = rules.start(input.case, workflow.now())
+        else:
+            raise ApplicationError("journey input needs a case file", type="MalformedInput", non_retryable=True)
+        self._woken = False
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._published: dict[str, Any] = {}
+
+    # -- main loop --------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: JourneyInput) -> JourneySummary:
+        state = self._state
+        while not state.closed:
+            now = workflow.now()
+            rules.run_due_chases(state, now)
+            self._start_due_deliveries()
+            self._publish()
+            if self._time_to_continue_as_new():
+                await workflow.wait_condition(lambda: not self._in_flight and workflow.all_handlers_finished())
+                if not state.closed:
+                    state.runs += 1
+                    self._publish()
+                    workflow.continue_as_new(JourneyInput(state=state))
+                continue
+            wake = rules.next_wakeup(state)
+            timeout = None if wake is None else max(wake - workflow.now(), timedelta(seconds=1))
+            self._woken = False
+            try:
+                await workflow.wait_condition(lambda: self._woken, timeout=timeout)
+            except asyncio.TimeoutError:
+                pass
+        # Closed: nothing more goes out. In-flight sends are cancelled and waited for.
+        for task in list(self._in_flight.values()):
+            task.cancel()
+        await workflow.wait_condition(lambda: not self._in_flight and workflow.all_handlers_finished())
+        self._publish()
+        return summarize(state)
+
+    def _time_to_continue_as_new(self) -> bool:
+        info = workflow.info()
+        limit = self._state.case.policy.continue_as_new_after_events
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= limit
+
+    def _wake(self) -> None:
+        self._woken = True
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _start_due_deliveries(self) -> None:
+        state = self._state
+        if state.paused or state.closed:
+            return
+        now = workflow.now()
+        for message in state.messages:
+            if message.status != MessageStatus.SCHEDULED or message.not_before > now:
+                continue
+            reason = why_not_send(state, message)
+            if reason is not None:
+                message.status, message.outcome = MessageStatus.SKIPPED, reason
+                continue
+            recipient = find_recipient(state, message.recipient)
+            assert recipient is not None
+            allowed = earliest_send(
+                recipient, now, message.urgent, state.case.policy.urgent_alerts_bypass_quiet_hours
+            )
+            if allowed > now:  # e.g. resumed into quiet hours: defer again, never drop
+                message.not_before = allowed
+                continue
+            message.status = MessageStatus.SENDING
+            self._in_flight[message.key] = asyncio.create_task(self._deliver(message))
+
+    async def _deliver(self, message: Message) -> None:
+        state = self._state
+        recipient = find_recipient(state, message.recipient)
+        assert recipient is not None
+        address = recipient.address(message.channel)
+        assert address is not None
+        request = DeliveryRequest(
+            key=message.key,
+            case_reference=state.case.case_reference,
+            event=message.event,
+            channel=message.channel,
+            recipient=message.recipient,
+            to_address=address,
+            to_name=recipient.name,
+            language=recipient.language,
+            timezone=recipient.timezone,
+            params=message.params,
+            record_types=[t for t in message.record_types if state.records[t].outstanding],
+        )
+        try:
+            result = await workflow.execute_activity(
+                DELIVER_MESSAGE,
+                request,
+                result_type=DeliveryResult,
+                start_to_close_timeout=timedelta(seconds=60),
+                schedule_to_close_timeout=timedelta(days=2),
+                retry_policy=DELIVERY_RETRY,
+                cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+                summary=f"{message.event.value} to {message.recipient} by {message.channel.value}",
+            )
+            message.status, message.sent_at = MessageStatus.SENT, workflow.now()
+            message.outcome = result.reference + (" (duplicate suppressed)" if result.duplicate else "")
+        except asyncio.CancelledError:
+            message.status, message.outcome = MessageStatus.CANCELLED, "journey closed while sending"
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, CancelledError) and state.closed:
+                message.status, message.outcome = MessageStatus.CANCELLED, "journey closed before it was sent"
+                return
+            kind = cause.type if isinstance(cause, ApplicationError) and cause.type else type(cause).__name__
+            message.status, message.outcome = MessageStatus.FAILED, kind
+            workflow.logger.warning(
+                "delivery failed for %s (%s to %s by %s): %s",
+                state.case.case_reference,
+                message.event.value,
+                message.recipient,
+                message.channel.value,
+                kind,
+            )
+            if message.event != MessageEvent.COORDINATOR_ALERT and not state.closed:
+                rules.delivery_failed(state, message, workflow.now())
+        finally:
+            self._in_flight.pop(message.key, None)
+            self._wake()
+
+    # -- search attributes --------------------------------------------------------------------
+
+    def _publish(self) -> None:
+        """Upsert the listing attributes that changed (codes and flags only, never personal data)."""
+        state = self._state
+        wanted: list[SearchAttributePair[Any]] = [
+            SearchAttributePair(sa.CASE_REFERENCE, state.case.case_reference),
+            SearchAttributePair(sa.COORDINATOR, state.case.coordinator.id),
+            SearchAttributePair(sa.STAGE, state.stage.value),
+            SearchAttributePair(sa.PATHWAY, state.pathway.value),
+            SearchAttributePair(sa.OVERDUE, rules.overdue(state)),
+            SearchAttributePair(sa.PAUSED, state.paused),
+            SearchAttributePair(sa.NEEDS_ATTENTION, any(a.open for a in state.alerts)),
+        ]
+        changed = [p for p in wanted if self._published.get(p.key.name) != p.value]
+        if changed:
+            workflow.upsert_search_attributes([p.key.value_set(p.value) for p in changed])
+            self._published.update({p.key.name: p.value for p in changed})
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def _check(self, check: Callable[[JourneyState, Cmd], None], cmd: Cmd) -> None:
+        try:
+            check(self._state, cmd)
+        except rules.Refused as refused:
+            raise ApplicationError(str(refused), type="Refused", non_retryable=True) from None
+
+    def _apply(self, apply: Callable[[JourneyState, Cmd, Any], Any], cmd: Cmd) -> JourneySummary:
+        try:
+            apply(self._state, cmd, workflow.now())
+        except rules.Refused as refused:
+            raise ApplicationError(str(refused), type="Refused", non_retryable=True) from None
+        self._wake()
+        return summarize(self._state)
+
+    @workflow.signal(name="record-received")
+    def record_received(self, event: RecordReceived) -> None:
+        rules.apply_record_received(self._state, event, workflow.now())
+        self._wake()
+
+    @workflow.update(name="review-record")
+    def review_record(self, cmd: ReviewRecord) -> JourneySummary:
+        return self._apply(rules.apply_review_record, cmd)
+
+    @review_record.validator
+    def _validate_review_record(self, cmd: ReviewRecord) -> None:
+        self._check(rules.check_review_record, cmd)
+
+    @workflow.update(name="apply-milestone")
+    def apply_milestone(self, cmd: ApplyMilestone) -> JourneySummary:
+        return self._apply(rules.apply_milestone, cmd)
+
+    @apply_milestone.validator
+    def _validate_milestone(self, cmd: ApplyMilestone) -> None:
+        self._check(rules.check_milestone, cmd)
+
+    @workflow.update(name="advance-stage")
+    def advance_stage(self, cmd: AdvanceStage) -> JourneySummary:
+        return self._apply(rules.apply_advance, cmd)
+
+    @advance_stage.validator
+    def _validate_advance(self, cmd: AdvanceStage) -> None:
+        self._check(rules.check_advance, cmd)
+
+    @workflow.update(name="pause")
+    def pause(self, cmd: PauseJourney) -> JourneySummary:
+        return self._apply(rules.apply_pause, cmd)
+
+    @pause.validator
+    def _validate_pause(self, cmd: PauseJourney) -> None:
+        self._check(rules.check_pause, cmd)
+
+    @workflow.update(name="resume")
+    def resume(self, cmd: ResumeJourney) -> JourneySummary:
+        return self._apply(rules.apply_resume, cmd)
+
+    @resume.validator
+    def _validate_resume(self, cmd: ResumeJourney) -> None:
+        self._check(rules.check_resume, cmd)
+
+    @workflow.update(name="close")
+    def close(self, cmd: CloseJourney) -> JourneySummary:
+        result = self._apply(rules.apply_close, cmd)
+        for task in list(self._in_flight.values()):
+            task.cancel()
+        return result
+
+    @close.validator
+    def _validate_close(self, cmd: CloseJourney) -> None:
+        self._check(rules.check_close, cmd)
+
+    @workflow.update(name="set-consent")
+    def set_consent(self, cmd: SetConsent) -> JourneySummary:
+        return self._apply(rules.apply_consent, cmd)
+
+    @set_consent.validator
+    def _validate_consent(self, cmd: SetConsent) -> None:
+        self._check(rules.check_consent, cmd)
+
+    @workflow.update(name="set-channel-opt-out")
+    def set_channel_opt_out(self, cmd: SetChannelOptOut) -> JourneySummary:
+        return self._apply(rules.apply_opt_out, cmd)
+
+    @set_channel_opt_out.validator
+    def _validate_opt_out(self, cmd: SetChannelOptOut) -> None:
+        self._check(rules.check_opt_out, cmd)
+
+    # -- queries ------------------------------------------------------------------------------
+
+    @workflow.query(name="status")
+    def status(self) -> JourneyStatus:
+        return journey_status(self._state)
+
+    @workflow.query(name="timeline")
+    def timeline(self) -> list[TimelineEntry]:
+        return list(self._state.timeline)
+
+    @workflow.query(name="messages")
+    def messages(self) -> list[Message]:
+        return list(self._state.messages)
+
+    @workflow.query(name="summary")
+    def summary(self) -> JourneySummary:
+        return summarize(self._state)
+

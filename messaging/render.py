@@ -15,11 +15,12 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from domain.case_file import Channel
 from messaging.envelope import DeliveryRequest, Rendered
@@ -33,6 +34,21 @@ RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
 
 class TemplateProblem(Exception):
     """A template is missing or needs a variable that was not given."""
+
+
+@pass_context
+def _format_date(ctx: Context, value: str | date) -> str:
+    """A date in the recipient's locale (long form)."""
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(d, format="long", locale=ctx["_locale"])
+
+
+@pass_context
+def _format_datetime(ctx: Context, value: str | datetime) -> str:
+    """A moment in the recipient's locale and time zone."""
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    tz = ctx["_tz"]
+    return format_datetime(dt.astimezone(tz), format="medium", tzinfo=tz, locale=ctx["_locale"])
 
 
 def _kind(channel: Channel) -> str:
@@ -52,6 +68,8 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
+        self.env.filters["date"] = _format_date
+        self.env.filters["datetime"] = _format_datetime
 
     def languages(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / "labels.json").exists())
@@ -61,41 +79,38 @@ class Renderer:
         return json.loads((self.root / language / "labels.json").read_text(encoding="utf-8"))
 
     def _pick_language(self, requested: str, event: str, kind: str) -> tuple[str, bool]:
-        candidates = [requested]
-        if "-" in requested:
-            candidates.append(requested.split("-")[0])
+        tag = requested.replace("_", "-").lower()  # zh_CN, ZH-Hans -> zh-cn, zh-hans
+        candidates = [tag]
+        if "-" in tag:
+            candidates.append(tag.split("-")[0])
         for lang in candidates:
             if (self.root / lang / f"{event}.{kind}.j2").exists() and (self.root / lang / "labels.json").exists():
-                return lang, lang != requested and lang != requested.split("-")[0]
+                return lang, False
         log.warning(
             "template %s.%s missing for language %s; falling back to %s", event, kind, requested, FALLBACK_LANGUAGE
         )
         return FALLBACK_LANGUAGE, True
 
     def context(self, request: DeliveryRequest, language: str) -> dict[str, Any]:
-        tz = ZoneInfo(request.timezone)
         try:
             locale = Locale.parse(language.replace("-", "_"))
         except (UnknownLocaleError, ValueError):
             locale = Locale.parse(FALLBACK_LANGUAGE)
-
-        def fmt_date(value: str | date) -> str:
-            d = date.fromisoformat(value) if isinstance(value, str) else value
-            return format_date(d, format="long", locale=locale)
-
-        def fmt_datetime(value: str | datetime) -> str:
-            dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-            return format_datetime(dt.astimezone(tz), format="medium", tzinfo=tz, locale=locale)
-
-        self.env.filters["date"] = fmt_date
-        self.env.filters["datetime"] = fmt_datetime
+        try:
+            tz = ZoneInfo(request.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise TemplateProblem("unknown time zone for recipient") from None
         return {
             **request.params,
             "case_reference": request.case_reference,
             "link": f"{self.case_link_base}/{request.case_reference}",
             "recipient_name": request.to_name,
             "sender_name": self.sender_name,
-            "record_types": [t.value for t in request.record_types],
+            # Requests and reminders carry the items still outstanding at send time; an alert
+            # names its items in params (they are the subject, not something to re-check).
+            "record_types": [t.value for t in request.record_types] or list(request.params.get("record_types", [])),
+            "_locale": locale,
+            "_tz": tz,
             "labels": self.labels(language),
             "language": language,
             "direction": "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr",

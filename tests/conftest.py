@@ -18,6 +18,7 @@ import pytest_asyncio
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -25,7 +26,7 @@ from domain.case_file import CaseFile
 from service import search_attributes as sa
 from service.client import data_converter
 from service.config import Settings
-from service.journeys import Journeys
+from service.journeys import Journeys, Started
 from worker import build_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,26 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(task_queue=f"tq-{uuid.uuid4()}", outbox_dir=tmp_path / "outbox")
 
 
+class TrackingJourneys(Journeys):
+    """Remembers what a test started, so it can be cleaned up afterwards."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        super().__init__(client, task_queue)
+        self.started: list[str] = []
+
+    async def start(self, case: CaseFile) -> Started:
+        started = await super().start(case)
+        self.started.append(started.case_reference)
+        return started
+
+    async def terminate_all(self) -> None:
+        for ref in self.started:
+            try:
+                await self.handle(ref).terminate(reason="test finished")
+            except RPCError:
+                pass  # already closed
+
+
 class Harness:
     """A running worker plus the client-side facade, for one test."""
 
@@ -85,7 +106,7 @@ class Harness:
         self.env = env
         self.client: Client = env.client
         self.settings = settings
-        self.journeys = Journeys(env.client, settings.task_queue)
+        self.journeys = TrackingJourneys(env.client, settings.task_queue)
         self.worker: Worker | None = None
 
     def outbox_files(self, case_reference: str) -> list[Path]:
@@ -99,6 +120,7 @@ async def dev(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator
     harness.worker = build_worker(dev_env.client, settings)
     async with harness.worker:
         yield harness
+        await harness.journeys.terminate_all()
 
 
 @pytest_asyncio.fixture
@@ -107,6 +129,8 @@ async def skipping(time_env: WorkflowEnvironment, settings: Settings) -> AsyncIt
     harness.worker = build_worker(time_env.client, settings)
     async with harness.worker:
         yield harness
+        # A journey left running without its worker would hold the test server's clock.
+        await harness.journeys.terminate_all()
 
 
 def case_data(reference: str | None = None, **overrides: Any) -> dict[str, Any]:

@@ -1,0 +1,159 @@
+"""A sample family through a journey with accelerated time (about two minutes).
+
+Run `make run` in one terminal and `make demo` in another. The demo starts a CAR-T case whose
+chase policy counts in seconds instead of days, reports records as a document store would,
+lets reminders and an escalation happen, then walks the coordinator's milestones and closes
+the journey. Every message appears as a file in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+from domain.case_file import CaseFile
+from domain.commands import AdvanceStage, ApplyMilestone, CloseJourney, RecordReceived, ReviewRecord
+from domain.records import RecordStatus, RecordType
+from domain.stages import Milestone, Stage
+from service.client import connect
+from service.config import Settings
+from service.journeys import CommandRefused, Journeys
+
+# Zones to pick from so one guardian is awake now and the other is (probably) asleep.
+ZONES = ["Asia/Almaty", "Europe/Moscow", "Asia/Dubai", "Asia/Shanghai", "Europe/London", "America/New_York",
+         "America/Los_Angeles", "Pacific/Auckland", "Asia/Kolkata", "Africa/Cairo"]
+
+
+def _local_hour(zone: str) -> int:
+    return datetime.now(timezone.utc).astimezone(ZoneInfo(zone)).hour
+
+
+def demo_case(reference: str) -> CaseFile:
+    awake = next((z for z in ZONES if 9 <= _local_hour(z) < 19), "UTC")
+    asleep = next((z for z in ZONES if _local_hour(z) >= 22 or _local_hour(z) < 6), awake)
+    root = Path(__file__).resolve().parent
+    data = json.loads((root / "examples" / "case-car-t.json").read_text())
+    data["case_reference"] = reference
+    data["guardians"][0]["timezone"] = awake
+    data["guardians"][1]["timezone"] = asleep
+    data["policy"] = {
+        "chase": {
+            "first_reminder_after": "PT15S",
+            "reminder_interval": "PT15S",
+            "escalate_after_reminders": 2,
+            "records_deadline": "PT10M",
+        }
+    }
+    return CaseFile.intake(data)
+
+
+def say(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+async def show_messages(journeys: Journeys, ref: str, since: int = 0) -> int:
+    messages = await journeys.messages(ref)
+    for m in messages[since:]:
+        when = f"sent {m.sent_at:%H:%M:%S}" if m.sent_at else f"waits until {m.not_before:%Y-%m-%d %H:%M} UTC"
+        print(f"   {m.event.value:<20} -> {m.recipient:<11} {m.channel.value:<5} {m.status.value:<9} {when}")
+    return len(messages)
+
+
+async def run_demo(settings: Settings, fast: bool = False) -> None:
+    pace = 0.2 if fast else 1.0
+    client = await connect(settings)
+    pollers = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=settings.task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    if not pollers.pollers:
+        print(f"note: no worker is polling task queue '{settings.task_queue}' yet; start one with `make run`.")
+
+    journeys = Journeys(client, settings.task_queue)
+    ref = f"WJ-{datetime.now().year}-{random.randint(100000, 999999)}"
+    case = demo_case(ref)
+    outbox = settings.outbox_dir / ref
+    say(f"A family asks for a remote case review: case {ref} (CAR-T question, two guardians writing Russian)")
+    print(f"   guardian-1 lives in {case.guardians[0].timezone} (awake now), guardian-2 in "
+          f"{case.guardians[1].timezone} (quiet hours 21:00-08:00 apply)")
+    print("   the chase policy counts in seconds for the demo: first reminder after 15 s, then every 15 s, "
+          "escalation after 2 reminders")
+    await journeys.start(case)
+    await asyncio.sleep(3 * pace)
+    seen = await show_messages(journeys, ref)
+    print(f"   every message is a file in {outbox}/")
+
+    say("The document store reports six records uploaded; the coordinator accepts them")
+    for t in [RecordType.PATHOLOGY, RecordType.BONE_MARROW, RecordType.CYTOGENETICS_MOLECULAR,
+              RecordType.FLOW_CYTOMETRY_MRD, RecordType.TREATMENT_HISTORY, RecordType.BLOOD_COUNTS]:
+        await journeys.report_record_received(ref, RecordReceived(record_type=t, document_id=f"dms-{t.value}"))
+    await asyncio.sleep(1)
+    for t in [RecordType.PATHOLOGY, RecordType.BONE_MARROW, RecordType.CYTOGENETICS_MOLECULAR,
+              RecordType.FLOW_CYTOMETRY_MRD, RecordType.TREATMENT_HISTORY, RecordType.BLOOD_COUNTS]:
+        await journeys.command(ref, "review-record", ReviewRecord(record_type=t, decision="accept", by="coord-lin"))
+
+    say("Waiting: the rest (CSF cytology, imaging) is chased, then escalated to the coordinator")
+    for _ in range(int(50 * pace) if fast else 50):
+        await asyncio.sleep(1)
+        status = await journeys.status(ref)
+        if status.overdue:
+            break
+    seen = await show_messages(journeys, ref, seen)
+    status = await journeys.status(ref)
+    for alert in status.open_alerts:
+        print(f"   ALERT for the coordinator: {alert.kind.value} ({', '.join(t.value for t in alert.record_types)})")
+
+    say("The coordinator waives CSF cytology; imaging arrives and is accepted: records are complete")
+    await journeys.command(ref, "review-record", ReviewRecord(record_type=RecordType.CSF_CYTOLOGY, decision="waive"))
+    await journeys.report_record_received(ref, RecordReceived(record_type=RecordType.IMAGING, document_id="dms-img"))
+    await asyncio.sleep(1)
+    await journeys.command(ref, "review-record", ReviewRecord(record_type=RecordType.IMAGING, decision="accept"))
+
+    say("A refused command shows the validator's message (nothing is written to the journey)")
+    try:
+        await journeys.command(ref, "advance-stage", AdvanceStage(to_stage=Stage.VISA_TRAVEL))
+    except CommandRefused as refused:
+        print(f"   refused: {refused}")
+
+    say("Specialists review; the outcome is to proceed to eligibility on the CAR-T pathway")
+    await journeys.command(ref, "apply-milestone", ApplyMilestone(milestone=Milestone.REVIEW_STARTED))
+    await journeys.command(ref, "apply-milestone", ApplyMilestone(
+        milestone=Milestone.REVIEW_OUTCOME, outcome="proceed_to_eligibility", pathway="car_t"))
+    print("   the CAR-T pathway adds its records (passport, organ function, serology, echo/ECG): they are requested")
+    for t in [RecordType.PASSPORT_COPY, RecordType.ORGAN_FUNCTION_LABS, RecordType.INFECTION_SEROLOGY, RecordType.ECHO_ECG]:
+        await journeys.report_record_received(ref, RecordReceived(record_type=t, document_id=f"dms-{t.value}"))
+    await journeys.command(ref, "advance-stage", AdvanceStage(to_stage=Stage.ELIGIBILITY))
+    await journeys.command(ref, "apply-milestone", ApplyMilestone(milestone=Milestone.ELIGIBILITY_DECIDED, eligible=True))
+    await journeys.command(ref, "advance-stage", AdvanceStage(to_stage=Stage.VISA_TRAVEL))
+    await asyncio.sleep(2 * pace)
+    seen = await show_messages(journeys, ref, seen)
+
+    status = await journeys.status(ref)
+    say(f"Where the family stands: stage {status.stage.value}, pathway {status.pathway.value}")
+    outstanding = [r.record_type.value for r in status.records if r.status != RecordStatus.ACCEPTED and r.status != RecordStatus.WAIVED]
+    print(f"   records awaiting a decision: {', '.join(outstanding) or 'none'}")
+    for step in status.next_steps:
+        print(f"   next: {step.stage.value} ({'ready' if step.ready else 'needs ' + '; '.join(step.missing)})")
+
+    say("The family decides to continue locally: the coordinator closes the journey")
+    await journeys.command(ref, "close", CloseJourney(reason="chose_local_treatment", by="coord-lin"))
+    await journeys.handle(ref).result()
+    messages = await journeys.messages(ref)
+    cancelled = [m for m in messages if m.status.value == "cancelled"]
+    print(f"   closed; {len(cancelled)} deferred message(s) cancelled, nothing more will be sent")
+    files = sorted(outbox.glob("*.txt")) if outbox.exists() else []
+    say(f"{len(files)} messages in the outbox ({outbox}):")
+    for f in files:
+        print(f"   {f.name}")
+    print(f"\nTry: .venv/bin/python starter.py status {ref}   |   starter.py timeline {ref}   |   web UI: journey-{ref}")

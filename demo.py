@@ -67,8 +67,7 @@ async def show_messages(journeys: Journeys, ref: str, since: int = 0) -> int:
     return len(messages)
 
 
-async def run_demo(settings: Settings, fast: bool = False) -> None:
-    pace = 0.2 if fast else 1.0
+async def run_demo(settings: Settings) -> None:
     client = await connect(settings)
     pollers = await client.workflow_service.describe_task_queue(
         DescribeTaskQueueRequest(
@@ -90,7 +89,7 @@ async def run_demo(settings: Settings, fast: bool = False) -> None:
     print("   the chase policy counts in seconds for the demo: first reminder after 15 s, then every 15 s, "
           "escalation after 2 reminders")
     await journeys.start(case)
-    await asyncio.sleep(3 * pace)
+    await asyncio.sleep(3)
     seen = await show_messages(journeys, ref)
     print(f"   every message is a file in {outbox}/")
 
@@ -104,7 +103,7 @@ async def run_demo(settings: Settings, fast: bool = False) -> None:
         await journeys.command(ref, "review-record", ReviewRecord(record_type=t, decision="accept", by="coord-lin"))
 
     say("Waiting: the rest (CSF cytology, imaging) is chased, then escalated to the coordinator")
-    for _ in range(int(50 * pace) if fast else 50):
+    for _ in range(60):
         await asyncio.sleep(1)
         status = await journeys.status(ref)
         if status.overdue:
@@ -136,7 +135,7 @@ async def run_demo(settings: Settings, fast: bool = False) -> None:
     await journeys.command(ref, "advance-stage", AdvanceStage(to_stage=Stage.ELIGIBILITY))
     await journeys.command(ref, "apply-milestone", ApplyMilestone(milestone=Milestone.ELIGIBILITY_DECIDED, eligible=True))
     await journeys.command(ref, "advance-stage", AdvanceStage(to_stage=Stage.VISA_TRAVEL))
-    await asyncio.sleep(2 * pace)
+    await asyncio.sleep(2)
     seen = await show_messages(journeys, ref, seen)
 
     status = await journeys.status(ref)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -225,8 +226,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--closed", action="store_true", help="include closed journeys")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("demo", help="run a sample family through a journey with accelerated time")
-    s.add_argument("--fast", action="store_true", help="shorter waits (for tests)")
+    sub.add_parser("demo", help="run a sample family through a journey with accelerated time")
     return p
 
 
@@ -243,7 +243,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "demo":
         from demo import run_demo  # noqa: PLC0415 - only the demo needs it
 
-        await run_demo(settings, fast=args.fast)
+        await run_demo(settings)
         return
     # Validate everything local before connecting: bad input never reaches Temporal.
     payload: BaseModel | None = None
@@ -341,6 +341,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def exit_now(code: int) -> None:
+    """Exit without interpreter teardown: the Temporal client's Rust threads can outlive the event
+    loop and crash a finalizing interpreter (temporalio/sdk-python#300), turning a success into
+    a segfault exit code. Everything is flushed first."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from datetime import timedelta
 
@@ -63,3 +64,6 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    # Skip interpreter teardown (temporalio/sdk-python#300): a clean stop must exit 0.
+    logging.shutdown()
+    os._exit(0)

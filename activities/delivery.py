@@ -7,6 +7,7 @@ channel that finds the key already delivered reports a duplicate and sends nothi
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Protocol
 
 from temporalio import activity
@@ -15,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 from domain.case_file import Channel
 from messaging.envelope import DELIVER_MESSAGE, DeliveryRequest, DeliveryResult, Rendered
 from messaging.outbox import Outbox
+from messaging.providers.errors import PermanentDeliveryError, TransientDeliveryError
 from messaging.render import Renderer, TemplateProblem
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,21 @@ class DeliveryActivities:
             raise ApplicationError(
                 f"no sender configured for channel {request.channel.value}", type="ChannelNotConfigured", non_retryable=True
             )
-        reference, duplicate = await sender.send(request, message)
+        try:
+            reference, duplicate = await sender.send(request, message)
+        except PermanentDeliveryError as exc:
+            log.warning(
+                "permanent delivery failure %s %s to %s by %s: %s",
+                request.case_reference, request.event.value, request.recipient, request.channel.value, exc.kind.value,
+            )
+            raise ApplicationError(exc.kind.value, type=exc.kind.value, non_retryable=True) from None
+        except TransientDeliveryError as exc:
+            log.info(
+                "transient delivery failure %s %s to %s by %s (will retry)",
+                request.case_reference, request.event.value, request.recipient, request.channel.value,
+            )
+            delay = timedelta(seconds=exc.retry_after_seconds) if exc.retry_after_seconds else None
+            raise ApplicationError("provider temporarily unavailable", type="TransientDelivery", next_retry_delay=delay) from None
         log.info(
             "delivered %s %s to %s by %s%s",
             request.case_reference,

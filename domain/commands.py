@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.case_file import Channel, DocumentId, StaffId
+from domain.opt_out import Keyword
 from domain.records import RecordType, RejectionReason
 from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
 
@@ -111,3 +112,27 @@ class SetChannelOptOut(_Command):
     channel: Channel
     opted_out: bool
     by: StaffId | None = None
+
+
+class ChannelReply(_Command):
+    """Signal from the inbound-SMS entry point: a guardian replied STOP or START on a channel.
+    Only the keyword travels; the reply's text never enters the journey."""
+
+    recipient: Annotated[str, Field(pattern=r"^guardian-[12]$")]
+    channel: Channel
+    keyword: Keyword
+
+
+class DeliveryStatus(StrEnum):
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+
+
+class DeliveryReport(_Command):
+    """Signal from a provider's status callback, matched to our message by its key."""
+
+    key: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{3,6}:[a-z_]+:[0-9]+:[a-z0-9-]+:(email|sms)$")]
+    status: DeliveryStatus
+    provider_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")] | None = None

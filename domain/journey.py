@@ -11,11 +11,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.case_file import CaseFile, Channel
+from domain.case_file import CaseFile
+from domain.opt_out import Keyword
 from domain.commands import (
     AdvanceStage,
     ApplyMilestone,
+    ChannelReply,
     CloseJourney,
+    DeliveryReport,
+    DeliveryStatus,
     PauseJourney,
     RecordDecision,
     RecordReceived,
@@ -24,7 +28,7 @@ from domain.commands import (
     SetChannelOptOut,
     SetConsent,
 )
-from domain.notices import audience_for_holder, plan
+from domain.notices import audience_for_holder, fall_back, plan
 from domain.records import Holder, RecordItem, RecordStatus, RecordType, checklist_for, default_holder
 from domain.reminders import due_chases, next_chase_at
 from domain.stages import (
@@ -596,12 +600,60 @@ def apply_opt_out(state: JourneyState, cmd: SetChannelOptOut, now: datetime) -> 
 
 
 # ---------------------------------------------------------------------------------------------
-# Delivery outcomes
+# Replies and delivery outcomes
+
+
+def apply_channel_reply(state: JourneyState, reply: ChannelReply, now: datetime) -> None:
+    """A guardian replied STOP or START. STOP takes effect at once with one confirmation;
+    only an explicit START subscribes again. Never refused: it is a fact."""
+    if state.closed:
+        _log(state, now, "reply_after_close", recipient=reply.recipient, keyword=reply.keyword.value)
+        return
+    current = state.opted_out.setdefault(reply.recipient, [])
+    if reply.keyword == Keyword.STOP:
+        if reply.channel in current:
+            return  # already stopped: no second confirmation
+        current.append(reply.channel)
+        _log(state, now, "opted_out", recipient=reply.recipient, channel=reply.channel.value, via="reply")
+        for m in state.messages:
+            if m.recipient == reply.recipient and m.channel == reply.channel and m.status == MessageStatus.SCHEDULED:
+                m.status, m.outcome = MessageStatus.SKIPPED, f"recipient opted out of {reply.channel.value}"
+        notify(
+            state,
+            Notice(
+                event=MessageEvent.OPT_OUT_CONFIRMATION,
+                audience=Audience.FAMILY,
+                params={"channel": reply.channel.value},
+                only_recipient=reply.recipient,
+                only_channel=reply.channel,
+            ),
+            now,
+        )
+    elif reply.channel in current:
+        current.remove(reply.channel)
+        _log(state, now, "opted_in", recipient=reply.recipient, channel=reply.channel.value, via="reply")
+
+
+def apply_delivery_report(state: JourneyState, report: DeliveryReport, now: datetime) -> None:
+    """A provider's later word on a message. A failed family message alerts the coordinator and
+    falls back to the recipient's other channel."""
+    message = next((m for m in state.messages if m.key == report.key), None)
+    if message is None:
+        _log(state, now, "delivery_report_unmatched", status=report.status.value)
+        return
+    if message.delivery == report.status.value:
+        return  # providers repeat callbacks
+    message.delivery, message.delivery_at = report.status.value, now
+    if report.status != DeliveryStatus.DELIVERED and not state.closed:
+        message.outcome = f"{report.status.value}{' (' + report.provider_code + ')' if report.provider_code else ''}"
+        if message.event != MessageEvent.COORDINATOR_ALERT:
+            delivery_failed(state, message, now)
 
 
 def delivery_failed(state: JourneyState, message: Message, now: datetime) -> None:
-    """A message could not be delivered for good: the coordinator owns it from here."""
+    """A message could not be delivered for good: tell the coordinator, try the other channel."""
     _log(state, now, "delivery_failed", recipient=message.recipient, channel=message.channel.value)
+    fallback = fall_back(state, message, now)
     _alert(
         state,
         now,
@@ -610,4 +662,5 @@ def delivery_failed(state: JourneyState, message: Message, now: datetime) -> Non
         failed_recipient=message.recipient,
         failed_channel=message.channel.value,
         failure=message.outcome or "unknown",
+        fallback=fallback.channel.value if fallback else "none",
     )

@@ -10,6 +10,8 @@ from datetime import time, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.sms_caps import SmsCaps
+
 
 class ChasePolicy(BaseModel):
     """How records are chased from whoever holds them."""
@@ -79,5 +81,7 @@ class JourneyPolicy(BaseModel):
     travel: TravelPolicy = TravelPolicy()
     # Urgent coordinator alerts (escalations, delivery failures) may ignore quiet hours.
     urgent_alerts_bypass_quiet_hours: bool = True
+    # Family SMS caps per guardian (US healthcare exemption practice: 1 a day, 3 a week).
+    sms_caps: SmsCaps = SmsCaps()
     # Continue-as-new once the history holds this many events (the server also suggests it).
     continue_as_new_after_events: int = Field(default=8_000, ge=50, le=40_000)

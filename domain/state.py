@@ -63,6 +63,9 @@ class Notice(_State):
     # For record requests and reminders: re-checked at send time, sent only while outstanding.
     record_types: list[RecordType] = []
     urgent: bool = False
+    # Narrow the audience to one recipient and channel (e.g. an opt-out confirmation).
+    only_recipient: str | None = None
+    only_channel: Channel | None = None
 
 
 class Message(_State):
@@ -80,6 +83,13 @@ class Message(_State):
     urgent: bool = False
     sent_at: datetime | None = None
     outcome: str | None = None  # provider reference, skip or failure reason (no personal data)
+    delivery: str | None = None  # the provider's later report: delivered, undelivered, failed, bounced
+    delivery_at: datetime | None = None
+
+    @property
+    def notice_key(self) -> str:
+        """The key of the notice this message belongs to (case:event:seq)."""
+        return self.key.rsplit(":", 2)[0]
 
 
 class TimelineEntry(_State):

@@ -26,7 +26,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import (
         AdvanceStage,
         ApplyMilestone,
+        ChannelReply,
         CloseJourney,
+        DeliveryReport,
         PauseJourney,
         RecordReceived,
         ResumeJourney,
@@ -34,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         SetChannelOptOut,
         SetConsent,
     )
-    from domain.notices import earliest_send, find_recipient, why_not_send
+    from domain.notices import Defer, Skip, decide, find_recipient
     from domain.state import (
         JourneyState,
         Message,
@@ -129,20 +131,17 @@ class JourneyWorkflow:
         for message in state.messages:
             if message.status != MessageStatus.SCHEDULED or message.not_before > now:
                 continue
-            reason = why_not_send(state, message)
-            if reason is not None:
-                message.status, message.outcome = MessageStatus.SKIPPED, reason
-                continue
-            recipient = find_recipient(state, message.recipient)
-            assert recipient is not None
-            allowed = earliest_send(
-                recipient, now, message.urgent, state.case.policy.urgent_alerts_bypass_quiet_hours
-            )
-            if allowed > now:  # e.g. resumed into quiet hours: defer again, never drop
-                message.not_before = allowed
-                continue
-            message.status = MessageStatus.SENDING
-            self._in_flight[message.key] = asyncio.create_task(self._deliver(message))
+            decision = decide(state, message, now)
+            if isinstance(decision, Skip):
+                message.status, message.outcome = MessageStatus.SKIPPED, decision.reason
+            elif isinstance(decision, Defer):
+                message.not_before = decision.until
+            else:
+                for key in decision.merged:
+                    merged = next(m for m in state.messages if m.key == key)
+                    merged.status, merged.outcome = MessageStatus.SKIPPED, f"merged into {message.key}"
+                message.status = MessageStatus.SENDING
+                self._in_flight[message.key] = asyncio.create_task(self._deliver(message))
 
     async def _deliver(self, message: Message) -> None:
         state = self._state
@@ -237,6 +236,16 @@ class JourneyWorkflow:
     @workflow.signal(name="record-received")
     def record_received(self, event: RecordReceived) -> None:
         rules.apply_record_received(self._state, event, workflow.now())
+        self._wake()
+
+    @workflow.signal(name="channel-reply")
+    def channel_reply(self, reply: ChannelReply) -> None:
+        rules.apply_channel_reply(self._state, reply, workflow.now())
+        self._wake()
+
+    @workflow.signal(name="delivery-report")
+    def delivery_report(self, report: DeliveryReport) -> None:
+        rules.apply_delivery_report(self._state, report, workflow.now())
         self._wake()
 
     @workflow.update(name="review-record")

@@ -343,3 +343,73 @@ def test_transition_table_is_consistent():
     for rule in MILESTONES.values():
         for needed in rule.requires:
             assert MILESTONES[needed].stage == rule.stage
+
+
+# --- messaging rules at send time ------------------------------------------------------------
+
+from domain.commands import ChannelReply, DeliveryReport  # noqa: E402
+from domain.notices import Defer, Send, Skip, decide  # noqa: E402
+
+
+def sent(state, message, at):
+    message.status, message.sent_at = MessageStatus.SENT, at
+
+
+def test_sms_over_the_cap_goes_by_email_instead():
+    state = fresh()
+    first_sms = [m for m in state.messages if m.channel == Channel.SMS][0]
+    assert isinstance(decide(state, first_sms, T0), Send)
+    sent(state, first_sms, T0)
+    rules.notify(state, rules.Notice(event=MessageEvent.STAGE_CHANGE, audience=Audience.FAMILY, params={"stage": "remote_review"}), T0 + timedelta(hours=2))
+    second = [m for m in state.messages if m.channel == Channel.SMS][-1]
+    assert decide(state, second, T0 + timedelta(hours=2)) == Skip("over the SMS cap: sent by e-mail instead")
+
+
+def test_sms_only_guardian_waits_for_the_cap_and_waiting_sms_merge():
+    guardian = {"name": "A", "timezone": "Asia/Almaty", "phone": "+77012345678", "channels": ["sms"],
+                "quiet_hours": {"start": "00:00", "end": "00:00"}}
+    state = fresh(guardians=[guardian])
+    first = [m for m in state.messages if m.channel == Channel.SMS][0]
+    sent(state, first, T0)
+    later = T0 + timedelta(hours=3)
+    for _ in range(2):
+        rules.notify(state, rules.Notice(event=MessageEvent.STAGE_CHANGE, audience=Audience.FAMILY, params={"stage": "remote_review"}), later)
+    a, b = [m for m in state.messages if m.channel == Channel.SMS][-2:]
+    assert decide(state, a, later) == Defer(T0 + timedelta(days=1))
+    a.not_before = b.not_before = T0 + timedelta(days=1)
+    decision = decide(state, a, T0 + timedelta(days=1))
+    assert decision == Send(merged=(b.key,))
+
+
+def test_stop_reply_silences_sms_once_with_one_confirmation_and_start_resubscribes():
+    state = fresh()
+    reply = ChannelReply(recipient="guardian-1", channel="sms", keyword="stop")
+    rules.apply_channel_reply(state, reply, T0)
+    rules.apply_channel_reply(state, reply, T0)  # a second STOP: no second confirmation
+    confirmations = [m for m in state.messages if m.event == MessageEvent.OPT_OUT_CONFIRMATION]
+    assert len(confirmations) == 1 and confirmations[0].channel == Channel.SMS
+    assert isinstance(decide(state, confirmations[0], T0), Send)
+    pending_sms = [m for m in state.messages if m.channel == Channel.SMS and m.event != MessageEvent.OPT_OUT_CONFIRMATION]
+    assert all(m.status == MessageStatus.SKIPPED for m in pending_sms)
+    email = [m for m in state.messages if m.recipient == "guardian-1" and m.channel == Channel.EMAIL][0]
+    assert isinstance(decide(state, email, T0), Send)  # e-mail continues
+    rules.apply_channel_reply(state, ChannelReply(recipient="guardian-1", channel="sms", keyword="start"), T0)
+    assert state.opted_out["guardian-1"] == []
+
+
+def test_failed_family_message_alerts_and_falls_back_to_the_other_channel():
+    state = fresh()
+    sms = [m for m in state.messages if m.recipient == "guardian-1" and m.channel == Channel.SMS][0]
+    email = [m for m in state.messages if m.key == f"{sms.notice_key}:guardian-1:email"][0]
+    sent(state, sms, T0)
+    email.status, email.outcome = MessageStatus.FAILED, "InactiveRecipient"
+    rules.delivery_failed(state, email, T0)
+    assert state.alerts[-1].kind == AlertKind.DELIVERY_FAILED
+    # SMS for that notice already went out: nothing more to fall back to.
+    assert state.alerts[-1].detail["fallback"] == "none"
+    rules.apply_delivery_report(state, DeliveryReport(key=sms.key, status="undelivered", provider_code="30003"), T0)
+    assert sms.delivery == "undelivered" and sms.outcome == "undelivered (30003)"
+    fallback = [m for m in state.messages if m.key == email.key][0]
+    assert fallback.status == MessageStatus.SCHEDULED and fallback.outcome == "fallback after sms failed"
+    rules.apply_delivery_report(state, DeliveryReport(key=sms.key, status="undelivered"), T0)  # repeated callback
+    assert len([a for a in state.alerts if a.kind == AlertKind.DELIVERY_FAILED]) == 2

@@ -43,6 +43,7 @@ from domain.commands import (
     SetConsent,
 )
 from domain.records import RecordType, RejectionReason
+from domain.validation import describe
 from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
 from service.client import connect
 from service.config import Settings
@@ -53,21 +54,11 @@ class InputProblem(Exception):
     """Bad input from the command line; printed as one line."""
 
 
-def describe_validation(err: ValidationError, what: str) -> str:
-    """Field paths and rules only: the offending values may be personal data."""
-    parts = []
-    for e in err.errors()[:3]:
-        where = ".".join(str(p) for p in e["loc"]) or what
-        parts.append(f"{where}: {e['msg']}")
-    more = f" (+{err.error_count() - 3} more)" if err.error_count() > 3 else ""
-    return f"invalid {what}: " + "; ".join(parts) + more
-
-
 def build(model: type[BaseModel], what: str, **fields: Any) -> Any:
     try:
         return model.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as err:
-        raise InputProblem(describe_validation(err, what)) from None
+        raise InputProblem(describe(err, what)) from None
 
 
 def load_case_file(path: str) -> CaseFile:
@@ -84,7 +75,7 @@ def load_case_file(path: str) -> CaseFile:
     try:
         return CaseFile.intake(data)
     except ValidationError as err:
-        raise InputProblem(describe_validation(err, "case file")) from None
+        raise InputProblem(describe(err, "case file")) from None
 
 
 def _print_json(value: Any) -> None:

@@ -20,6 +20,7 @@ from temporalio.worker import Worker
 from activities.delivery import DeliveryActivities, OutboxSender, Sender
 from domain.case_file import Channel
 from messaging.outbox import Outbox
+from messaging.provider_config import senders_from_env
 from messaging.render import Renderer
 from service.client import connect
 from service.config import Settings
@@ -29,14 +30,14 @@ from workflows.journey import JourneyWorkflow
 log = logging.getLogger("waypoint.worker")
 
 
-def default_senders(settings: Settings) -> dict[Channel, Sender]:
+def outbox_senders(settings: Settings) -> dict[Channel, Sender]:
     outbox = OutboxSender(Outbox(settings.outbox_dir))
     return {Channel.EMAIL: outbox, Channel.SMS: outbox}
 
 
 def build_worker(client: Client, settings: Settings, senders: dict[Channel, Sender] | None = None) -> Worker:
     renderer = Renderer(case_link_base=settings.case_link_base, sender_name=settings.sender_name)
-    deliveries = DeliveryActivities(renderer, senders or default_senders(settings))
+    deliveries = DeliveryActivities(renderer, senders or outbox_senders(settings))
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -49,16 +50,26 @@ def build_worker(client: Client, settings: Settings, senders: dict[Channel, Send
 async def main() -> None:
     settings = Settings.from_env()
     configure(settings.log_level)
+    try:
+        senders, ledger = senders_from_env(os.environ, OutboxSender(Outbox(settings.outbox_dir)))
+    except ValueError as err:  # names the variable, never a secret
+        log.error("configuration: %s", err)
+        raise SystemExit(2) from None
     client = await connect(settings)
-    worker = build_worker(client, settings)
+    worker = build_worker(client, settings, senders)
+    channels = ", ".join(f"{c.value} via {type(s).__name__}" for c, s in senders.items())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker polling task queue %s (outbox: %s)", settings.task_queue, settings.outbox_dir)
-    async with worker:
-        await stop.wait()
-        log.info("shutting down: finishing in-flight work")
+    log.info("worker polling task queue %s (%s; outbox: %s)", settings.task_queue, channels, settings.outbox_dir)
+    try:
+        async with worker:
+            await stop.wait()
+            log.info("shutting down: finishing in-flight work")
+    finally:
+        if ledger is not None:
+            ledger.close()
     log.info("worker stopped")
 
 

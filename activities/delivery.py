@@ -22,6 +22,18 @@ from messaging.render import Renderer, TemplateProblem
 log = logging.getLogger(__name__)
 
 
+# Mirrors the workflow's retry policy (5 s doubling to 10 min), so a provider's Retry-After can
+# lengthen the wait but never turn backoff into hammering a provider that is rate limiting us.
+BACKOFF_START, BACKOFF_MAX = 5.0, 600.0
+
+
+def retry_delay(attempt: int, retry_after_seconds: float | None) -> timedelta | None:
+    if not retry_after_seconds:
+        return None  # the retry policy's own backoff
+    backoff = min(BACKOFF_START * 2 ** max(attempt - 1, 0), BACKOFF_MAX)
+    return timedelta(seconds=max(retry_after_seconds, backoff))
+
+
 class Sender(Protocol):
     async def send(self, request: DeliveryRequest, message: Rendered) -> tuple[str, bool]:
         """Deliver once per key. Returns (reference, duplicate)."""
@@ -68,8 +80,11 @@ class DeliveryActivities:
                 "transient delivery failure %s %s to %s by %s (will retry)",
                 request.case_reference, request.event.value, request.recipient, request.channel.value,
             )
-            delay = timedelta(seconds=exc.retry_after_seconds) if exc.retry_after_seconds else None
-            raise ApplicationError("provider temporarily unavailable", type="TransientDelivery", next_retry_delay=delay) from None
+            raise ApplicationError(
+                "provider temporarily unavailable",
+                type="TransientDelivery",
+                next_retry_delay=retry_delay(activity.info().attempt, exc.retry_after_seconds),
+            ) from None
         log.info(
             "delivered %s %s to %s by %s%s",
             request.case_reference,

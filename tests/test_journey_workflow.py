@@ -275,3 +275,21 @@ async def test_continue_as_new_keeps_the_whole_state(dev: Harness):
     # Messages are never re-sent by a new run: one outbox file per message key.
     msgs = await dev.journeys.messages(ref)
     assert len({m.key for m in msgs}) == len(msgs)
+
+
+async def test_malformed_start_past_the_client_fails_the_run_cleanly(dev: Harness):
+    """A start that skips our client (e.g. the Temporal CLI) with a broken case file must not
+    leave a workflow task failing in a loop: the run fails once, with a clear reason."""
+    from temporalio.client import WorkflowFailureError
+
+    handle = await dev.client.start_workflow(
+        "journey",
+        {"case": {"case_reference": "WJ-2026-000999", "guardians": "nobody"}},
+        id=f"journey-malformed-{dev.settings.task_queue}",
+        task_queue=dev.settings.task_queue,
+    )
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    assert "case file" in str(failure.value.cause)
+    events = [e.event_type async for e in handle.fetch_history_events()]
+    assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED not in events

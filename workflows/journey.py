@@ -15,11 +15,11 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributePair
+from temporalio.common import RawValue, RetryPolicy, SearchAttributePair
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel
+    from pydantic import BaseModel, ValidationError
 
     from domain import journey as rules
     from domain.case_file import CaseFile
@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         MessageStatus,
         TimelineEntry,
     )
+    from domain.validation import describe
     from domain.status import JourneyStatus, JourneySummary, journey_status, summarize
     from messaging.envelope import DELIVER_MESSAGE, DeliveryRequest, DeliveryResult
     from service import search_attributes as sa
@@ -71,13 +72,22 @@ class JourneyInput(BaseModel):
 @workflow.defn(name=JOURNEY_WORKFLOW)
 class JourneyWorkflow:
     @workflow.init
-    def __init__(self, input: JourneyInput) -> None:
+    def __init__(self, raw: RawValue) -> None:
+        # The input arrives raw and is read here, so a malformed start that bypassed our client
+        # fails this run once with a clear reason instead of failing workflow tasks in a loop.
+        self._malformed: str | None = None
+        try:
+            input = workflow.payload_converter().from_payload(raw.payload, JourneyInput)
+        except ValidationError as err:
+            input, self._malformed = JourneyInput(), describe(err, "case file")
+        except Exception:
+            input, self._malformed = JourneyInput(), "invalid case file: not a journey input"
         if input.state is not None:
             self._state = input.state
         elif input.case is not None:
             self._state = rules.start(input.case, workflow.now())
-        else:
-            raise ApplicationError("journey input needs a case file", type="MalformedInput", non_retryable=True)
+        elif self._malformed is None:
+            self._malformed = "invalid case file: journey input needs a case file"
         self._woken = False
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._published: dict[str, Any] = {}
@@ -85,7 +95,9 @@ class JourneyWorkflow:
     # -- main loop --------------------------------------------------------------------------
 
     @workflow.run
-    async def run(self, input: JourneyInput) -> JourneySummary:
+    async def run(self, raw: RawValue) -> JourneySummary:
+        if self._malformed is not None:
+            raise ApplicationError(self._malformed, type="MalformedInput", non_retryable=True)
         state = self._state
         while not state.closed:
             now = workflow.now()

@@ -1,0 +1,82 @@
+"""Inbound events from providers, routed to the right journey.
+
+An SMS reply is matched to journeys through the ledger's contact index (a keyed hash of the
+sender's number, never the number itself), read for STOP/START and nothing else, and signalled
+as a ``channel-reply``. A status callback is matched to our message by the provider's id and
+signalled as a ``delivery-report``. The HTTP webhooks that call these come with the HTTP API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from domain.case_file import Channel
+from domain.commands import ChannelReply, DeliveryReport, DeliveryStatus
+from domain.opt_out import keyword
+from messaging.ledger import Ledger
+from service.client import journey_id
+
+log = logging.getLogger(__name__)
+
+# Provider statuses worth telling a journey about (Twilio's words, Resend's event names).
+STATUS_WORDS: dict[str, DeliveryStatus] = {
+    "delivered": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.UNDELIVERED,
+    "failed": DeliveryStatus.FAILED,
+    "bounced": DeliveryStatus.BOUNCED,
+    "email.delivered": DeliveryStatus.DELIVERED,
+    "email.bounced": DeliveryStatus.BOUNCED,
+    "email.complained": DeliveryStatus.FAILED,
+}
+
+
+@dataclass
+class InboundResult:
+    understood: bool
+    signalled: list[str] = field(default_factory=list)  # case references told
+    detail: str = ""
+
+
+async def _signal(client: Client, case_reference: str, name: str, payload: object) -> bool:
+    try:
+        await client.get_workflow_handle(journey_id(case_reference)).signal(name, payload)
+        return True
+    except RPCError:
+        return False  # journey closed or gone: nothing to tell
+
+
+async def handle_inbound_sms(client: Client, ledger: Ledger, from_number: str, body: str) -> InboundResult:
+    word = keyword(body)
+    if word is None:
+        return InboundResult(False, detail="not a STOP/START keyword; left for a person")
+    contacts = await asyncio.to_thread(ledger.contacts_for, from_number)
+    result = InboundResult(True, detail=f"keyword {word.value}")
+    for case_reference, recipient, channel in contacts:
+        if channel != Channel.SMS.value or not recipient.startswith("guardian-"):
+            continue
+        reply = ChannelReply(recipient=recipient, channel=Channel.SMS, keyword=word)
+        if await _signal(client, case_reference, "channel-reply", reply):
+            result.signalled.append(case_reference)
+    log.info("inbound SMS keyword %s routed to %d journey(s)", word.value, len(result.signalled))
+    return result
+
+
+async def handle_delivery_status(
+    client: Client, ledger: Ledger, provider_id: str, status: str, provider_code: str | None = None
+) -> InboundResult:
+    mapped = STATUS_WORDS.get(status.strip().lower())
+    if mapped is None:
+        return InboundResult(False, detail=f"status '{status[:20]}' is not one a journey tracks")
+    entry = await asyncio.to_thread(ledger.by_provider_id, provider_id)
+    if entry is None:
+        return InboundResult(False, detail="no message with that provider id")
+    report = DeliveryReport(key=entry.key, status=mapped, provider_code=provider_code)
+    result = InboundResult(True, detail=mapped.value)
+    if await _signal(client, entry.case_reference, "delivery-report", report):
+        result.signalled.append(entry.case_reference)
+    return result

@@ -10,6 +10,8 @@
     python starter.py opt-out REF guardian-1 sms [--undo]
     python starter.py status REF [--json] | timeline REF | messages REF [--json]
     python starter.py list [--stage S] [--coordinator ID] [--overdue] [--closed] [--json]
+    python starter.py inbound-sms --from +7701... --body STOP     (needs a provider + ledger)
+    python starter.py delivery-status --provider-id SM... --status undelivered [--code 30003]
     python starter.py demo                         a sample family, accelerated time
 
 Bad input: one clear line on stderr, exit code 2, nothing changed.
@@ -47,6 +49,10 @@ from domain.validation import describe
 from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
 from service.client import connect
 from service.config import Settings
+from activities.delivery import OutboxSender
+from messaging.outbox import Outbox
+from messaging.provider_config import senders_from_env
+from service.inbound import handle_delivery_status, handle_inbound_sms
 from service.journeys import JourneyError, Journeys
 
 
@@ -121,6 +127,8 @@ def print_status(status: Any) -> None:
         print(f"    {r.record_type.value:<24} {r.status.value:<9} asked of {r.asked_of:<28} reminders {r.reminders_sent}  {extra}")
     for a in status.open_alerts:
         print(f"  alert: {a.kind.value} at {_when(a.at)} {', '.join(t.value for t in a.record_types)}")
+    for m in status.delivery_problems:
+        print(f"  delivery problem: {m.event.value} to {m.recipient} by {m.channel.value}: {m.outcome or m.delivery}")
     for m in status.scheduled_messages:
         print(f"  scheduled: {m.event.value} to {m.recipient} by {m.channel.value} not before {_when(m.not_before)}")
     print(f"  next wake-up: {_when(status.next_wakeup)}   workflow runs: {status.runs}")
@@ -133,7 +141,7 @@ def print_messages(messages: list[Any]) -> None:
         print(
             f"{_when(m.created_at)}  {m.event.value:<20} {m.recipient:<12} {m.channel.value:<5} "
             f"{m.status.value:<9} {('sent ' + _when(m.sent_at)) if m.sent_at else ('not before ' + _when(m.not_before))}"
-            f"  {m.outcome or ''}"
+            f"  {m.delivery or ''} {m.outcome or ''}"
         )
 
 
@@ -217,6 +225,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--closed", action="store_true", help="include closed journeys")
     s.add_argument("--json", action="store_true")
 
+    s = sub.add_parser("inbound-sms", help="an SMS reply arrived (provider webhook stand-in): STOP/START routing")
+    s.add_argument("--from", dest="from_number", required=True, help="sender in E.164")
+    s.add_argument("--body", required=True)
+
+    s = sub.add_parser("delivery-status", help="a provider status callback arrived: tell the journey")
+    s.add_argument("--provider-id", required=True)
+    s.add_argument("--status", required=True, help="delivered | undelivered | failed | bounced")
+    s.add_argument("--code", help="the provider's error code, if any")
+
     sub.add_parser("demo", help="run a sample family through a journey with accelerated time")
     return p
 
@@ -268,6 +285,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
     elif c == "list" and args.stage is not None:
         build(AdvanceStage, "stage", to_stage=args.stage)
 
+    if c in ("inbound-sms", "delivery-status"):
+        await run_inbound(args, settings)
+        return
+
     client = await connect(settings)
     journeys = Journeys(client, settings.task_queue)
     updates = {
@@ -314,6 +335,26 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
             flags = " ".join(f for f, on in (("OVERDUE", j.overdue), ("PAUSED", j.paused),
                                              ("ATTENTION", j.needs_attention)) if on)
             print(f"{j.case_reference:<16} {j.stage:<16} {j.pathway:<15} {j.coordinator:<16} {j.status:<10} {flags}")
+
+
+async def run_inbound(args: argparse.Namespace, settings: Settings) -> None:
+    """Inbound events need the delivery ledger (it maps numbers and provider ids to journeys)."""
+    try:
+        _, ledger = senders_from_env(os.environ, OutboxSender(Outbox(settings.outbox_dir)))
+    except ValueError as err:
+        raise InputProblem(f"configuration: {err}") from None
+    if ledger is None:
+        raise InputProblem("inbound events need a provider and its ledger (set WAYPOINT_SMS_PROVIDER / WAYPOINT_EMAIL_PROVIDER)")
+    client = await connect(settings)
+    try:
+        if args.command == "inbound-sms":
+            result = await handle_inbound_sms(client, ledger, args.from_number, args.body)
+        else:
+            result = await handle_delivery_status(client, ledger, args.provider_id, args.status, args.code)
+    finally:
+        ledger.close()
+    told = ", ".join(result.signalled) or "no journey"
+    print(f"{'understood' if result.understood else 'ignored'}: {result.detail}; told {told}")
 
 
 def main(argv: list[str] | None = None) -> int:

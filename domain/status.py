@@ -55,6 +55,7 @@ class JourneyStatus(BaseModel):
     projected_return: date | None
     open_alerts: list[Alert]
     scheduled_messages: list[Message]
+    delivery_problems: list[Message]  # failed sends and provider reports other than delivered
     runs: int
 
 
@@ -111,6 +112,10 @@ def journey_status(state: JourneyState) -> JourneyStatus:
         projected_return=projected_return(state),
         open_alerts=[a for a in state.alerts if a.open],
         scheduled_messages=[m for m in state.messages if m.status == MessageStatus.SCHEDULED],
+        delivery_problems=[
+            m for m in state.messages
+            if m.status == MessageStatus.FAILED or (m.delivery is not None and m.delivery != "delivered")
+        ],
         runs=state.runs,
     )
 

@@ -45,6 +45,7 @@ class Wired(Harness):
     twilio: FakeTwilio
     resend: FakeResend
     ledger: Ledger
+    environment: dict[str, str]
 
     def emails_to(self, address: str) -> list[dict]:
         return [m for m in self.resend.messages if m["to"] in (address, [address])]
@@ -71,6 +72,7 @@ async def _wired(env: WorkflowEnvironment, settings: Settings, tmp_path: Path, t
     assert ledger is not None
     harness = Wired(env, settings)
     harness.twilio, harness.resend, harness.ledger = twilio, resend, ledger
+    harness.environment = environment
     async with build_worker(env.client, settings, senders):
         yield harness
         await harness.journeys.terminate_all()
@@ -245,3 +247,42 @@ async def test_invalid_number_alerts_the_coordinator_and_email_still_goes(wired_
     assert h.emails_to(EMAIL)  # the family still hears by e-mail
     coordinator = await eventually(lambda: h.emails_to("lin.coordinator@waypoint.example"))
     assert any(ref in m["text"] for m in coordinator)
+
+
+@pytest.mark.temporal
+async def test_undelivered_status_callback_through_the_cli_reaches_the_journey(wired_dev: Wired):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    h = wired_dev
+    case = make_case(guardians=[guardian()])
+    ref = case.case_reference
+    await h.journeys.start(case)
+    [sms] = await eventually(lambda: h.sms_to(PHONE))
+    env = {
+        **os.environ,
+        **h.environment,
+        "TEMPORAL_ADDRESS": h.client.service_client.config.target_host,
+        "WAYPOINT_TASK_QUEUE": h.settings.task_queue,
+    }
+    args = [sys.executable, str(ROOT / "starter.py"), "delivery-status", "--provider-id", sms["sid"],
+            "--status", "undelivered", "--code", "30003"]
+    done = await asyncio.to_thread(subprocess.run, args, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"told {ref}" in done.stdout
+
+    async def problem():
+        status = await h.journeys.status(ref)
+        return status if status.delivery_problems else None
+
+    status = await eventually(problem)
+    [bad] = status.delivery_problems
+    assert bad.channel.value == "sms" and bad.delivery == "undelivered" and bad.outcome == "undelivered (30003)"
+    assert AlertKind.DELIVERY_FAILED in {a.kind for a in status.open_alerts}
+    unknown = await asyncio.to_thread(
+        subprocess.run, [*args[:4], "SMdoesnotexist", *args[5:]], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert unknown.returncode == 0 and "no message with that provider id" in unknown.stdout

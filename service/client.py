@@ -9,6 +9,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 from temporalio.envconfig import ClientConfigProfile
 
+from service.codec import codec_from_env
 from service.config import Settings
 
 DEFAULT_ADDRESS = "localhost:7233"
@@ -28,11 +29,12 @@ def journey_id(case_reference: str) -> str:
 
 async def connect(settings: Settings | None = None, target_host: str | None = None) -> Client:
     """Connect using temporalio.envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
-    TEMPORAL_TLS_*, TEMPORAL_PROFILE / config file), defaulting to the local dev server."""
+    TEMPORAL_TLS_*, TEMPORAL_PROFILE / config file), defaulting to the local dev server; payloads
+    are encrypted when WAYPOINT_PAYLOAD_KEYS is set."""
     settings = settings or Settings.from_env()
     profile = ClientConfigProfile.load(profile=settings.temporal_profile)
     config = dict(profile.to_client_connect_config())
     if target_host:
         config["target_host"] = target_host
     config.setdefault("target_host", DEFAULT_ADDRESS)
-    return await Client.connect(**config, data_converter=data_converter())
+    return await Client.connect(**config, data_converter=data_converter(codec_from_env()))

@@ -133,10 +133,16 @@ async def skipping(time_env: WorkflowEnvironment, settings: Settings) -> AsyncIt
         await harness.journeys.terminate_all()
 
 
+NO_QUIET_HOURS = {"start": "00:00", "end": "00:00"}
+
+
 def case_data(reference: str | None = None, **overrides: Any) -> dict[str, Any]:
-    """A realistic case file (JSON form) with a fresh reference."""
+    """A realistic case file (JSON form) with a fresh reference. Quiet hours are off unless a
+    test sets them, so a test's outcome never depends on the time of day it runs at."""
     data = json.loads((ROOT / "examples" / "case-car-t.json").read_text())
     data["case_reference"] = reference or f"WJ-2026-{uuid.uuid4().int % 900000 + 100000}"
+    for person in [*data["guardians"], data["local_team"]]:
+        person.setdefault("quiet_hours", NO_QUIET_HOURS)
     data.update(overrides)
     return data
 
@@ -148,3 +154,15 @@ def make_case(reference: str | None = None, **overrides: Any) -> CaseFile:
 @pytest.fixture
 def new_case() -> Iterator[Any]:
     yield make_case
+
+
+HISTORIES = ROOT / "tests" / "histories"
+
+
+async def record_history(harness: Harness, case_reference: str, name: str) -> None:
+    """With WAYPOINT_RECORD_HISTORIES=1, keep this run's history for the replay test."""
+    if os.environ.get("WAYPOINT_RECORD_HISTORIES") != "1":
+        return
+    history = await harness.journeys.handle(case_reference).fetch_history()
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    (HISTORIES / f"{name}.json").write_text(history.to_json())

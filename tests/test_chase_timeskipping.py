@@ -11,7 +11,7 @@ from domain.commands import PauseJourney, RecordReceived, ResumeJourney
 from domain.records import RecordStatus
 from domain.state import AlertKind, MessageEvent, MessageStatus
 from service import search_attributes as sa
-from tests.conftest import Harness, make_case
+from tests.conftest import Harness, make_case, record_history
 
 pytestmark = pytest.mark.timeskipping
 
@@ -56,6 +56,7 @@ async def test_a_month_of_reminders_then_escalation(skipping: Harness):
     # Every message written once to the outbox.
     sent = [m for m in messages if m.status == MessageStatus.SENT]
     assert len(skipping.outbox_files(ref)) == len(sent)
+    await record_history(skipping, ref, "records_chase_month")
 
 
 async def test_reminders_stop_the_moment_records_arrive(skipping: Harness):
@@ -90,6 +91,7 @@ async def test_pause_suspends_reminders_and_resume_restarts_the_clock(skipping: 
     await skipping.env.sleep(timedelta(days=3))
     # Paused for 20 days: the day-3 reminder comes on day 23.
     assert reminder_days(await skipping.journeys.messages(ref), t0) == [23.0]
+    await record_history(skipping, ref, "paused_and_resumed")
 
 
 async def test_quiet_hours_defer_a_reminder_to_eight_in_the_morning(skipping: Harness):

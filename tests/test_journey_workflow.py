@@ -24,7 +24,7 @@ from domain.stages import Milestone, Pathway, Stage
 from domain.state import MessageStatus
 from service.client import journey_id
 from service.journeys import CommandRefused, JourneyClosed, JourneyNotFound
-from tests.conftest import Harness, make_case
+from tests.conftest import Harness, make_case, record_history
 
 pytestmark = pytest.mark.temporal
 
@@ -165,6 +165,7 @@ async def test_second_opinion_pathway_end_to_end(dev: Harness):
         await dev.journeys.report_record_received(ref, RecordReceived(record_type="imaging", document_id="late-1"))
     timeline = [e.kind for e in await dev.journeys.timeline(ref)]
     assert timeline[0] == "journey_started" and timeline[-1] == "closed"
+    await record_history(dev, ref, "second_opinion")
 
 
 @pytest.mark.parametrize("pathway", ["transplant", "car_t"])
@@ -213,6 +214,7 @@ async def test_treatment_pathways_end_to_end(dev: Harness, pathway: str):
     await dev.journeys.handle(ref).result()
     assert (await dev.journeys.handle(ref).describe()).status == WorkflowExecutionStatus.COMPLETED
     assert not [m for m in await dev.journeys.messages(ref) if m.status == MessageStatus.FAILED]
+    await record_history(dev, ref, pathway)
 
 
 async def test_close_silences_deferred_messages(dev: Harness):
@@ -275,6 +277,9 @@ async def test_continue_as_new_keeps_the_whole_state(dev: Harness):
     # Messages are never re-sent by a new run: one outbox file per message key.
     msgs = await dev.journeys.messages(ref)
     assert len({m.key for m in msgs}) == len(msgs)
+    await dev.journeys.command(ref, "close", CloseJourney(reason="other"))
+    await dev.journeys.handle(ref).result()
+    await record_history(dev, ref, "continued_as_new")
 
 
 async def test_malformed_start_past_the_client_fails_the_run_cleanly(dev: Harness):

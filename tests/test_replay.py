@@ -1,0 +1,34 @@
+"""Histories recorded from real runs of every pathway are replayed against the current workflow
+code. A change that would break a running journey (a non-deterministic change without
+``workflow.patched``) fails here, in CI, before it reaches a year-long journey.
+
+Record them again (only when a change is meant to be incompatible, behind a patch) with:
+    WAYPOINT_RECORD_HISTORIES=1 bash scripts/test.sh tests/test_journey_workflow.py tests/test_chase_timeskipping.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from service.client import data_converter
+from tests.conftest import HISTORIES
+from workflows.journey import JourneyWorkflow
+
+RECORDED = sorted(HISTORIES.glob("*.json"))
+EXPECTED = {"second_opinion", "transplant", "car_t", "continued_as_new", "records_chase_month", "paused_and_resumed"}
+
+
+def test_every_pathway_has_a_recorded_history():
+    assert EXPECTED <= {p.stem for p in RECORDED}
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
+async def test_recorded_history_replays_on_current_code(path: Path):
+    history = WorkflowHistory.from_json(f"journey-{path.stem}", path.read_text())
+    replayer = Replayer(workflows=[JourneyWorkflow], data_converter=data_converter())
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None

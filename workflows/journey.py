@@ -232,6 +232,8 @@ class JourneyWorkflow:
     # -- commands -----------------------------------------------------------------------------
 
     def _check(self, check: Callable[[JourneyState, Cmd], None], cmd: Cmd) -> None:
+        if not isinstance(cmd, BaseModel):
+            raise ApplicationError("malformed command payload", type="Refused", non_retryable=True)
         try:
             check(self._state, cmd)
         except rules.Refused as refused:
@@ -245,18 +247,32 @@ class JourneyWorkflow:
         self._wake()
         return summarize(self._state)
 
+    def _malformed_signal(self, name: str, payload: object, expected: type) -> bool:
+        """A signal whose payload is not the model (e.g. JSON null sent past our client) is
+        dropped with a warning naming only its type, never failing the workflow task."""
+        if isinstance(payload, expected):
+            return False
+        workflow.logger.warning("ignored malformed %s signal (payload type %s)", name, type(payload).__name__)
+        return True
+
     @workflow.signal(name="record-received")
     def record_received(self, event: RecordReceived) -> None:
+        if self._malformed_signal("record-received", event, RecordReceived):
+            return
         rules.apply_record_received(self._state, event, workflow.now())
         self._wake()
 
     @workflow.signal(name="channel-reply")
     def channel_reply(self, reply: ChannelReply) -> None:
+        if self._malformed_signal("channel-reply", reply, ChannelReply):
+            return
         rules.apply_channel_reply(self._state, reply, workflow.now())
         self._wake()
 
     @workflow.signal(name="delivery-report")
     def delivery_report(self, report: DeliveryReport) -> None:
+        if self._malformed_signal("delivery-report", report, DeliveryReport):
+            return
         rules.apply_delivery_report(self._state, report, workflow.now())
         self._wake()
 

@@ -161,7 +161,12 @@ class LedgeredSender:
             raise TransientDeliveryError("an earlier attempt may still be in progress", wait)
         if find_sent is None:
             await self._give_up(entry, f"an earlier attempt may have been delivered and {self.provider_name} cannot tell")
-        found = await find_sent(request, message.text, since=since)
+        async def claimed(sid: str) -> bool:
+            """A provider message already recorded for another key is not this one."""
+            owner = await self._db(self.ledger.by_provider_id, sid)
+            return owner is not None and owner.key != entry.key
+
+        found = await find_sent(request, message.text, since=since, claimed=claimed)
         if found:
             log.info("delivery %s resolved: an earlier attempt was sent", entry.key)
             await self._db(self.ledger.sent, entry.key, str(found))

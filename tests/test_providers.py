@@ -398,6 +398,21 @@ async def test_crash_before_twilio_got_it_is_sent_once(fake_twilio: FakeTwilio, 
     assert not duplicate and [m["sid"] for m in fake_twilio.messages] == [sid]
 
 
+async def test_identical_sms_sent_for_another_key_is_not_mistaken_for_this_one(fake_twilio: FakeTwilio, ledger: Ledger) -> None:
+    """Family SMS are generic, so two messages to one number can read the same. Resolving an
+    unknown attempt must not claim the message another key already owns (found by the chaos run:
+    the second message was marked sent and never went out)."""
+    sender = LedgeredSender(twilio(fake_twilio), ledger, "twilio", idempotent=False, settle_seconds=0)
+    first, second = request(Channel.SMS, PHONE, seq=1), request(Channel.SMS, PHONE, seq=2)
+    first_sid, _ = await sender.send(first, sms())
+    ledger.begin(second.key, second.case_reference, second.recipient, "sms", "twilio")
+    ledger.attempting(second.key)  # died before the request left
+    second_sid, duplicate = await sender.send(second, sms())
+    assert not duplicate and second_sid != first_sid
+    assert [m["sid"] for m in fake_twilio.messages] == [first_sid, second_sid]
+    assert ledger.by_provider_id(second_sid).key == second.key
+
+
 async def test_twilio_waits_for_a_recent_attempt_to_settle(fake_twilio: FakeTwilio, ledger: Ledger) -> None:
     sender = LedgeredSender(twilio(fake_twilio), ledger, "twilio", idempotent=False, settle_seconds=30)
     req = request(Channel.SMS, PHONE)

@@ -22,7 +22,7 @@ Error details name the HTTP status and Twilio code, never the phone number or cr
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -156,7 +156,13 @@ class TwilioSms:
             return str(sid)
         raise classify(response)
 
-    async def find_sent(self, request: DeliveryRequest, body: str, since: datetime | None = None) -> str | None:
+    async def find_sent(
+        self,
+        request: DeliveryRequest,
+        body: str,
+        since: datetime | None = None,
+        claimed: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> str | None:
         """The SID of a message already sent to this number with exactly this body, if any.
 
         Lists ``Messages.json?To=...`` (and ``From`` when sending from a number), newest first,
@@ -164,7 +170,9 @@ class TwilioSms:
         is used: a message still ``queued``/``accepted`` has no ``date_sent`` yet and would be
         hidden by one. Messages created before ``since`` (minus 10 minutes for
         clock skew) are ignored, so an identical earlier message (the same reminder last week)
-        is not mistaken for this one. Raises TransientDeliveryError when the listing fails (and
+        is not mistaken for this one, and a message ``claimed`` by another of our keys (family
+        SMS bodies are generic, so two messages to one number can read the same) is skipped.
+        Raises TransientDeliveryError when the listing fails (and
         PermanentDeliveryError, e.g. BAD_CREDENTIALS, when Twilio refuses it): "not found" is
         only reported after a complete answer."""
         wanted = body.strip()
@@ -193,6 +201,8 @@ class TwilioSms:
                             continue
                         text = str(item.get("body") or "").strip()
                         if text == wanted or text == TRIAL_PREFIX + wanted:
+                            if claimed is not None and await claimed(str(item["sid"])):
+                                continue
                             return str(item["sid"])
                     next_uri = data.get("next_page_uri")
                     if not next_uri or (items and recent == 0):

@@ -1,0 +1,315 @@
+"""Chaos run: journeys keep their promises while the worker is SIGKILLed at random moments and
+the Temporal dev server (SQLite) is restarted with reminders pending.
+
+    bash scripts/chaos.sh                  # defaults: 24 journeys, about 3 minutes
+    bash scripts/chaos.sh --journeys 30 --seconds 240
+
+Everything is local: a dev server on a free port with its own SQLite file, a worker process,
+and local servers speaking Twilio's and Resend's protocols. Providers also fail for a stretch
+(5xx, 429, a permanent invalid number for one guardian). At the end it prints the figures:
+kills survived, restarts, journeys, messages expected / delivered / duplicated / lost, and exits
+non-zero if anything was lost, duplicated or left in the wrong stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from temporalio.client import Client  # noqa: E402
+from temporalio.service import RPCError  # noqa: E402
+
+from domain.case_file import CaseFile  # noqa: E402
+from domain.commands import AdvanceStage, ApplyMilestone, CloseJourney, RecordReceived, ReviewRecord  # noqa: E402
+from domain.records import RecordStatus  # noqa: E402
+from domain.stages import Stage  # noqa: E402
+from domain.state import MessageStatus  # noqa: E402
+from messaging.ledger import Ledger  # noqa: E402
+from service import search_attributes as sa  # noqa: E402
+from service.client import data_converter  # noqa: E402
+from service.journeys import CommandRefused, Journeys  # noqa: E402
+from tests.fake_providers import FakeResend, FakeTwilio  # noqa: E402
+
+HASH_KEY = "chaos-hash-key-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    def __init__(self, temporal: str, workdir: Path, twilio: FakeTwilio, resend: FakeResend) -> None:
+        self.temporal, self.workdir = temporal, workdir
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.task_queue = "chaos"
+        self.server: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.kills = 0
+        self.restarts = 0
+        self.env = {
+            **os.environ,
+            "TEMPORAL_ADDRESS": self.address,
+            "WAYPOINT_TASK_QUEUE": self.task_queue,
+            "WAYPOINT_OUTBOX_DIR": str(workdir / "outbox"),
+            "WAYPOINT_LOG_LEVEL": "WARNING",
+            "WAYPOINT_SMS_PROVIDER": "twilio",
+            "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "TWILIO_FROM_NUMBER": twilio.from_number,
+            "TWILIO_API_BASE": twilio.url,
+            "WAYPOINT_EMAIL_PROVIDER": "resend",
+            "RESEND_API_KEY": resend.api_key,
+            "RESEND_API_BASE": resend.url,
+            "WAYPOINT_EMAIL_FROM": "Waypoint <care@waypoint.example>",
+            "WAYPOINT_LEDGER_URL": f"sqlite:///{workdir / 'ledger.sqlite'}",
+            "WAYPOINT_CONTACT_HASH_KEY": HASH_KEY,
+        }
+
+    def start_server(self) -> None:
+        flags = sa.dev_server_flags()
+        self.server = subprocess.Popen(
+            [self.temporal, "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port), "--headless",
+             "--db-filename", str(self.workdir / "temporal.sqlite"), "--log-level", "error", *flags],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+    async def wait_server(self) -> Client:
+        for _ in range(240):
+            try:
+                return await Client.connect(self.address, data_converter=data_converter())
+            except RuntimeError:
+                await asyncio.sleep(0.5)
+        raise SystemExit("dev server did not come up")
+
+    def stop_server(self) -> None:
+        assert self.server is not None
+        self.server.send_signal(signal.SIGTERM)
+        self.server.wait(timeout=60)
+
+    def start_worker(self) -> None:
+        self.worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=self.env, cwd=ROOT,
+                                       stdout=subprocess.DEVNULL, stderr=open(self.workdir / "worker.log", "ab"))
+
+    def kill_worker(self) -> None:
+        if self.worker and self.worker.poll() is None:
+            self.worker.send_signal(signal.SIGKILL)
+            self.worker.wait()
+            self.kills += 1
+
+    def shutdown(self) -> None:
+        if self.worker and self.worker.poll() is None:
+            self.worker.terminate()
+            self.worker.wait(timeout=30)
+        if self.server and self.server.poll() is None:
+            self.stop_server()
+
+
+def case_for(reference: str, index: int) -> CaseFile:
+    data = json.loads((ROOT / "examples" / "case-car-t.json").read_text())
+    data["case_reference"] = reference
+    phone = f"+7701{index:07d}"
+    data["guardians"] = [{
+        "name": f"Guardian {index}", "language": ["ru", "en", "zh", "ar"][index % 4], "timezone": "Asia/Almaty",
+        "email": f"family{index}@example.org", "phone": phone, "channels": ["email", "sms"],
+        "quiet_hours": {"start": "00:00", "end": "00:00"},
+    }]
+    data["local_team"]["consent"] = index % 2 == 0
+    data["local_team"]["quiet_hours"] = {"start": "00:00", "end": "00:00"}
+    data["policy"] = {
+        "chase": {"first_reminder_after": "PT6S", "reminder_interval": "PT6S", "escalate_after_reminders": 2,
+                  "records_deadline": "PT10M"},
+        "sms_caps": {"per_day": 50, "per_week": 200},
+        "continue_as_new_after_events": 300,
+    }
+    return CaseFile.model_validate(data)
+
+
+async def retrying(what, attempts: int = 240):
+    """Calls made while the server is down are tried again until it is back."""
+    for i in range(attempts):
+        try:
+            return await what()
+        except CommandRefused:
+            raise
+        except (RPCError, RuntimeError):
+            await asyncio.sleep(0.5)
+    raise RuntimeError("gave up after the server stayed away")
+
+
+async def drive(journeys: Journeys, case: CaseFile, rng: random.Random) -> None:
+    """A coordinator and a document store taking one family from records to visas."""
+    ref = case.case_reference
+    await asyncio.sleep(rng.uniform(8, 20))  # let some reminders and escalations happen first
+
+    async def settle() -> None:
+        status = await retrying(lambda: journeys.status(ref))
+        for line in status.records:
+            if line.status == RecordStatus.REQUESTED:
+                await retrying(lambda t=line.record_type: journeys.report_record_received(
+                    ref, RecordReceived(record_type=t, document_id=f"doc-{t.value}")))
+        for _ in range(120):
+            status = await retrying(lambda: journeys.status(ref))
+            if all(r.status != RecordStatus.REQUESTED for r in status.records):
+                break
+            await asyncio.sleep(0.5)
+        for line in status.records:
+            if line.status == RecordStatus.RECEIVED:
+                await command(journeys, ref, "review-record", ReviewRecord(record_type=line.record_type, decision="accept"))
+
+    await settle()
+    await command(journeys, ref, "apply-milestone", ApplyMilestone(milestone="review_started"))
+    await command(journeys, ref, "apply-milestone", ApplyMilestone(milestone="review_outcome", outcome="proceed_to_eligibility", pathway="car_t"))
+    await settle()
+    await command(journeys, ref, "advance-stage", AdvanceStage(to_stage=Stage.ELIGIBILITY))
+    await command(journeys, ref, "apply-milestone", ApplyMilestone(milestone="eligibility_decided", eligible=True))
+    await command(journeys, ref, "advance-stage", AdvanceStage(to_stage=Stage.VISA_TRAVEL))
+
+
+async def command(journeys: Journeys, ref: str, update: str, cmd) -> None:
+    """An update retried across outages; 'already recorded' after a retry means it landed."""
+    try:
+        await retrying(lambda: journeys.command(ref, update, cmd))
+    except CommandRefused as refused:
+        if "already" not in str(refused) and "cannot accept" not in str(refused) and "cannot move from" not in str(refused):
+            raise
+
+
+async def chaos(lab: Lab, rng: random.Random, seconds: float, stop: asyncio.Event) -> None:
+    deadline = time.monotonic() + seconds
+    restarted = False
+    while time.monotonic() < deadline and not stop.is_set():
+        await asyncio.sleep(rng.uniform(2.0, 7.0))
+        lab.kill_worker()
+        await asyncio.sleep(rng.uniform(0.2, 2.0))
+        if not restarted and time.monotonic() > deadline - seconds * 0.6:
+            lab.stop_server()  # reminders are pending in every open journey
+            lab.restarts += 1
+            await asyncio.sleep(3)
+            lab.start_server()
+            restarted = True
+        lab.start_worker()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--journeys", type=int, default=24)
+    parser.add_argument("--seconds", type=float, default=90.0, help="how long the killing goes on")
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    temporal = os.environ.get("WAYPOINT_TEMPORAL_BIN") or subprocess.run(
+        ["bash", str(ROOT / "scripts" / "ensure-temporal.sh")], check=True, capture_output=True, text=True).stdout.strip()
+
+    twilio, resend = FakeTwilio().start(), FakeResend().start()
+    workdir = Path(tempfile.mkdtemp(prefix="waypoint-chaos-"))
+    lab = Lab(temporal, workdir, twilio, resend)
+    started = time.monotonic()
+    try:
+        lab.start_server()
+        client = await lab.wait_server()
+        journeys = Journeys(client, lab.task_queue)
+        lab.start_worker()
+        cases = [case_for(f"WJ-2026-{900000 + i}", i) for i in range(args.journeys)]
+        twilio.override(cases[1].guardians[0].phone, "invalid_number")  # one permanent failure
+        for case in cases:
+            await retrying(lambda c=case: journeys.start(c))
+        # Providers misbehave for a stretch early on.
+        twilio.mode, resend.mode = "500", "429"
+        stop = asyncio.Event()
+        killer = asyncio.create_task(chaos(lab, rng, args.seconds, stop))
+        await asyncio.sleep(10)
+        twilio.mode, resend.mode = "ok", "ok"
+        await asyncio.gather(*(drive(journeys, c, rng) for c in cases))
+        await killer
+        if lab.worker is None or lab.worker.poll() is not None:
+            lab.start_worker()
+
+        # Settle: every journey must be in visa_travel with nothing left in flight.
+        wrong_stage = []
+        for case in cases:
+            for _ in range(240):
+                status = await retrying(lambda c=case: journeys.status(c.case_reference))
+                busy = [m for m in await journeys.messages(case.case_reference) if m.status in (MessageStatus.SENDING,)]
+                if status.stage == Stage.VISA_TRAVEL and not busy:
+                    break
+                await asyncio.sleep(0.5)
+            else:
+                wrong_stage.append(case.case_reference)
+        for case in cases:
+            await retrying(lambda c=case: journeys.command(c.case_reference, "close", CloseJourney(reason="other")))
+        await asyncio.sleep(2)
+        after_close = (len(twilio.messages), len(resend.messages))
+
+        # Figures.
+        expected: set[str] = set()
+        failed: set[str] = set()
+        milestones_lost = 0
+        for case in cases:
+            messages = await journeys.messages(case.case_reference)
+            expected |= {m.key for m in messages if m.status == MessageStatus.SENT}
+            failed |= {m.key for m in messages if m.status == MessageStatus.FAILED}
+            timeline = [e for e in await journeys.timeline(case.case_reference) if e.kind == "milestone"]
+            got = {e.detail.get("milestone") for e in timeline}
+            milestones_lost += len({"records_complete", "review_started", "review_outcome", "eligibility_decided"} - got)
+        ledger = Ledger(lab.env["WAYPOINT_LEDGER_URL"], contact_hash_key=HASH_KEY)
+        sms_by_sid = Counter(m["sid"] for m in twilio.messages)
+        email_by_key = Counter(m["idempotency_key"] for m in resend.messages)
+        delivered: set[str] = set(email_by_key)
+        sms_keys = Counter()
+        for sid in sms_by_sid:
+            entry = ledger.by_provider_id(sid)
+            sms_keys[entry.key if entry else f"unknown:{sid}"] += 1
+        delivered |= set(sms_keys)
+        duplicated = sum(n - 1 for n in email_by_key.values()) + sum(n - 1 for n in sms_keys.values())
+        duplicated += sum(1 for k in sms_keys if k.startswith("unknown:"))
+        lost = len(expected - delivered)
+        await asyncio.sleep(3)
+        after_quiet = (len(twilio.messages), len(resend.messages))
+        print("\nchaos figures")
+        print(f"  seed                      {args.seed}")
+        print(f"  worker kills (SIGKILL)    {lab.kills} survived")
+        print(f"  dev server restarts       {lab.restarts}")
+        print(f"  journeys                  {len(cases)} ({len(cases) - len(wrong_stage)} reached visa_travel)")
+        print(f"  milestones lost           {milestones_lost}")
+        print(f"  messages expected (sent)  {len(expected)}")
+        print(f"  messages delivered        {len(delivered & expected)} (provider calls: {len(twilio.messages)} SMS, {len(resend.messages)} e-mail)")
+        print(f"  messages duplicated       {duplicated}")
+        print(f"  messages lost             {lost}")
+        print(f"  permanent failures        {len(failed)} (coordinator alerted)")
+        print(f"  sent after close          {after_quiet[0] - after_close[0] + after_quiet[1] - after_close[1]}")
+        print(f"  ledger                    {ledger.counts()}")
+        print(f"  took                      {time.monotonic() - started:.0f} s  (work dir {workdir})")
+        ok = not wrong_stage and milestones_lost == 0 and duplicated == 0 and lost == 0 and after_quiet == after_close
+        for key in sorted(expected - delivered)[:5]:
+            entry = ledger.get(key)
+            print(f"  lost: {key} (ledger: {entry.state if entry else 'none'}, provider id {entry.provider_id if entry else '-'})")
+        print("  result                    " + ("OK: nothing lost, nothing duplicated" if ok else "FAILED"))
+        ledger.close()
+        return 0 if ok else 1
+    finally:
+        lab.shutdown()
+        twilio.stop()
+        resend.stop()
+
+
+if __name__ == "__main__":
+    code = asyncio.run(main())
+    sys.stdout.flush()
+    os._exit(code)

@@ -1,0 +1,96 @@
+"""A codec server, so the Temporal web UI and CLI can show decrypted payloads to authorised
+people only. Payloads never leave the server side decrypted except to a caller with a token.
+
+    WAYPOINT_PAYLOAD_KEYS=... WAYPOINT_CODEC_TOKENS=<sha256 hex of a token>[,...] \\
+    WAYPOINT_CODEC_CORS_ORIGINS=http://127.0.0.1:8233 python -m service.codec_server
+
+Endpoints follow Temporal's remote codec protocol: ``POST /decode`` and ``POST /encode`` with a
+JSON body ``{"payloads": [...]}`` (payloads in protobuf JSON form). Callers send
+``Authorization: Bearer <token>``; tokens are stored as SHA-256 hashes and compared in constant
+time. CORS is open only to the configured UI origins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Mapping, Sequence
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload, Payloads
+
+from service.codec import EncryptionCodec, codec_from_env
+
+MAX_BODY = 4 * 1024 * 1024
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_app(codec: EncryptionCodec, token_hashes: Sequence[str], cors_origins: Sequence[str]) -> FastAPI:
+    app = FastAPI(title="Waypoint codec server", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(cors_origins),
+        allow_credentials=True,
+        allow_methods=["POST"],
+        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+    )
+    hashes = [h.lower() for h in token_hashes]
+
+    def authorise(request: Request) -> None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        presented = token_hash(token.strip()) if scheme.lower() == "bearer" and token else ""
+        if not presented or not any(hmac.compare_digest(presented, h) for h in hashes):
+            raise HTTPException(status_code=401, detail="a valid bearer token is required")
+
+    async def payloads_of(request: Request) -> list[Payload]:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise HTTPException(status_code=413, detail="body too large")
+        try:
+            return list(json_format.Parse(body, Payloads()).payloads)
+        except json_format.ParseError:
+            raise HTTPException(status_code=400, detail="body must be {\"payloads\": [...]}") from None
+
+    async def answer(payloads: list[Payload]) -> JSONResponse:
+        return JSONResponse(json_format.MessageToDict(Payloads(payloads=payloads)))
+
+    @app.post("/decode")
+    async def decode(request: Request) -> JSONResponse:
+        authorise(request)
+        try:
+            return await answer(await codec.decode(await payloads_of(request)))
+        except ValueError:
+            raise HTTPException(status_code=422, detail="a payload could not be decrypted with the configured keys") from None
+
+    @app.post("/encode")
+    async def encode(request: Request) -> JSONResponse:
+        authorise(request)
+        return await answer(await codec.encode(await payloads_of(request)))
+
+    return app
+
+
+def app_from_env(env: Mapping[str, str] | None = None) -> FastAPI:
+    e = os.environ if env is None else env
+    codec = codec_from_env(e)
+    if codec is None:
+        raise SystemExit("WAYPOINT_PAYLOAD_KEYS is not set: there is nothing to decode")
+    hashes = [h.strip() for h in e.get("WAYPOINT_CODEC_TOKENS", "").split(",") if h.strip()]
+    if not hashes:
+        raise SystemExit("WAYPOINT_CODEC_TOKENS (SHA-256 hashes of bearer tokens) is not set")
+    origins = [o.strip() for o in e.get("WAYPOINT_CODEC_CORS_ORIGINS", "http://127.0.0.1:8233").split(",") if o.strip()]
+    return create_app(codec, hashes, origins)
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    uvicorn.run(app_from_env(), host=os.environ.get("WAYPOINT_CODEC_HOST", "127.0.0.1"),
+                port=int(os.environ.get("WAYPOINT_CODEC_PORT", "8081")))

@@ -96,6 +96,14 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     fake: "FakeHttpProvider"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client killed mid-request (the chaos run SIGKILLs workers) is expected here.
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class FakeHttpProvider:
     """A threaded HTTP server; subclasses implement ``handle``."""

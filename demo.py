@@ -62,7 +62,12 @@ def say(text: str) -> None:
 async def show_messages(journeys: Journeys, ref: str, since: int = 0) -> int:
     messages = await journeys.messages(ref)
     for m in messages[since:]:
-        when = f"sent {m.sent_at:%H:%M:%S}" if m.sent_at else f"waits until {m.not_before:%Y-%m-%d %H:%M} UTC"
+        if m.sent_at:
+            when = f"sent {m.sent_at:%H:%M:%S}"
+        elif m.status.value in ("skipped", "cancelled", "failed"):
+            when = m.outcome or ""
+        else:
+            when = f"waits until {m.not_before:%Y-%m-%d %H:%M} UTC (quiet hours)"
         print(f"   {m.event.value:<20} -> {m.recipient:<11} {m.channel.value:<5} {m.status.value:<9} {when}")
     return len(messages)
 

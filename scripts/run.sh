@@ -39,6 +39,20 @@ done
 "$PY" worker.py &
 pids+=($!)
 
+# The HTTP API and coordinator dashboard. Without configured keys/accounts, a dev API key and a
+# dev coordinator account are created once in $DATA/dev-api.env (local runs only).
+API_PORT="${WAYPOINT_API_PORT:-8000}"
+DEV_NOTE=""
+if [ -z "${WAYPOINT_API_KEYS:-}${WAYPOINT_COORDINATORS:-}${WAYPOINT_SESSION_SECRET:-}" ]; then
+  DEV_ENV="$("$PY" -m api.dev_defaults "$DATA")"
+  set -a; . "$DEV_ENV"; set +a
+  DEV_NOTE="    Dashboard login : coordinator coord-lin, password $WAYPOINT_DEV_PASSWORD   (dev account, local only)
+    API key         : $WAYPOINT_DEV_API_KEY   (header X-API-Key; dev key, local only; both in $DEV_ENV)"
+  unset WAYPOINT_DEV_PASSWORD WAYPOINT_DEV_API_KEY
+fi
+WAYPOINT_API_HOST="${WAYPOINT_API_HOST:-127.0.0.1}" WAYPOINT_API_PORT="$API_PORT" "$PY" -m api.app &
+pids+=($!)
+
 cat <<MSG
 
   Waypoint Journeys is running.
@@ -46,6 +60,9 @@ cat <<MSG
     Temporal gRPC   : 127.0.0.1:$PORT            (data: $DATA/temporal.sqlite)
     Outbox          : $WAYPOINT_OUTBOX_DIR/<case reference>/   (every email and SMS, one file each)
     Server log      : $DATA/temporal-server.log
+    Dashboard       : http://127.0.0.1:$API_PORT/dashboard/
+    HTTP API        : http://127.0.0.1:$API_PORT/docs   (OpenAPI; see docs/http-api.md)
+$DEV_NOTE
 
   In another terminal:
     make demo                                   a sample family, accelerated time (about 2 minutes)
@@ -53,7 +70,7 @@ cat <<MSG
     .venv/bin/python starter.py status WJ-2026-0042
     .venv/bin/python starter.py --help
 
-  Ctrl-C stops the server and the worker.
+  Ctrl-C stops the server, the worker and the API.
 
 MSG
 wait -n "${pids[@]}"

@@ -9,5 +9,7 @@ PY="$(bash scripts/bootstrap.sh)"
 WAYPOINT_TEMPORAL_BIN="$(bash scripts/ensure-temporal.sh)"
 WAYPOINT_TEST_SERVER_BIN="$(bash scripts/ensure-test-server.sh)"
 export WAYPOINT_TEMPORAL_BIN WAYPOINT_TEST_SERVER_BIN
-echo "test.sh: temporal CLI $WAYPOINT_TEMPORAL_BIN; time-skipping server $WAYPOINT_TEST_SERVER_BIN" >&2
+WAYPOINT_CHROMIUM_BIN="$(bash scripts/ensure-chromium.sh)"  # Debian's chromium for the browser tests
+export WAYPOINT_CHROMIUM_BIN
+echo "test.sh: temporal CLI $WAYPOINT_TEMPORAL_BIN; time-skipping server $WAYPOINT_TEST_SERVER_BIN; chromium $WAYPOINT_CHROMIUM_BIN" >&2
 exec "$PY" -m pytest "$@"

@@ -382,3 +382,32 @@ def test_docker_compose_config_parses():
         pytest.skip("docker compose plugin not installed")
     result = subprocess.run([*cli, "-f", str(COMPOSE), "config", "-q"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+# --- the API service (HTTP API, webhooks, dashboard) -----------------------------------------------
+
+
+def test_api_service_runs_the_http_app_from_the_workers_image(services):
+    api = services.get("api")
+    assert api is not None, "the api service is missing"
+    assert api.get("build") == services["worker"].get("build"), "the api is built like the worker"
+    command = api.get("command")
+    assert (command if isinstance(command, list) else shlex.split(str(command))) == ["python", "-m", "api.app"]
+    assert depends_on(api).get("temporal-admin-tools") == "service_completed_successfully"
+    assert api.get("restart") == "unless-stopped"
+
+
+def test_api_service_environment_and_port(services):
+    from api.app import API_ENV  # noqa: PLC0415
+
+    env = environment(services["api"])
+    missing = [name for name in API_ENV if name not in env]
+    assert not missing, f"api environment lacks {missing} (api.app.API_ENV)"
+    assert resolve(env["TEMPORAL_ADDRESS"]) == TEMPORAL_FRONTEND
+    assert resolve(env["TEMPORAL_NAMESPACE"]) == resolve(environment(services["worker"])["TEMPORAL_NAMESPACE"])
+    assert resolve(env["WAYPOINT_TASK_QUEUE"]) == resolve(environment(services["worker"])["WAYPOINT_TASK_QUEUE"])
+    assert resolve(env["WAYPOINT_API_PORT"]) == "8000" and resolve(env["WAYPOINT_API_HOST"]) == "0.0.0.0"
+    assert [str(p) for p in services["api"].get("ports") or []] == ["127.0.0.1:8000:8000"]
+    for secret in ("WAYPOINT_API_KEYS", "WAYPOINT_COORDINATORS", "WAYPOINT_SESSION_SECRET", "TWILIO_AUTH_TOKEN",
+                   "RESEND_WEBHOOK_SECRET"):
+        assert resolve(env[secret]) == "", f"{secret} must come from the shell or .env, never the compose file"

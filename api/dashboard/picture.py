@@ -1,0 +1,68 @@
+"""The picture of a journey: its pathway's stages and the allowed moves between them, drawn
+from ``domain.stages.TRANSITIONS`` (the table the workflow enforces), with where the family is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.stages import PATHWAY_STAGES, TRANSITIONS, Pathway, Stage
+from domain.state import TimelineEntry
+from domain.status import JourneyStatus
+
+
+@dataclass
+class Move:
+    target: str
+    needs: list[str]  # requirement milestone codes (with outcome, if any)
+    ready: bool | None = None  # known for moves out of the current stage
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StageNode:
+    stage: str
+    state: str  # done | current | ahead | skipped
+    entered_at: str | None
+    moves: list[Move]
+
+
+def picture(status: JourneyStatus, timeline: list[TimelineEntry]) -> list[StageNode]:
+    pathway: Pathway = status.pathway
+    moves_by_source: dict[Stage, list[Move]] = {}
+    for t in TRANSITIONS:
+        if pathway not in t.pathways:
+            continue
+        needs = [
+            r.milestone.value + (f" ({r.outcome.value})" if r.outcome else "") + ("" if r.eligible is None else f" ({'eligible' if r.eligible else 'not eligible'})")
+            for r in t.requires if pathway in r.pathways
+        ]
+        moves_by_source.setdefault(t.source, []).append(Move(t.target.value, needs))
+    reachable = {s for s in moves_by_source} | {m.target for ms in moves_by_source.values() for m in ms}
+    order = [s for s in PATHWAY_STAGES[pathway] if s.value in reachable or s in reachable]
+
+    entered: dict[str, str] = {Stage.REMOTE_REVIEW.value: status.started_at.strftime("%Y-%m-%d")}
+    for e in timeline:
+        if e.kind == "stage_changed" and "new" in e.detail:
+            entered[e.detail["new"]] = e.at.strftime("%Y-%m-%d")
+    current = status.stage.value
+    if status.closed:
+        current = next((e.detail.get("stage") for e in reversed(timeline) if e.kind == "closed"), current)
+    steps = {s.stage.value: s for s in status.next_steps}
+    nodes = []
+    seen_current = False
+    for stage in order:
+        value = stage.value
+        if value == current:
+            state, seen_current = "current", True
+        elif not seen_current:
+            state = "done" if value in entered else "skipped"
+        else:
+            state = "ahead"
+        moves = moves_by_source.get(stage, [])
+        if value == current and not status.closed:
+            for m in moves:
+                step = steps.get(m.target)
+                if step is not None:
+                    m.ready, m.missing = step.ready, list(step.missing)
+        nodes.append(StageNode(value, state, entered.get(value), moves))
+    return nodes

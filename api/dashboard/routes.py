@@ -1,0 +1,381 @@
+"""Dashboard pages: sign-in, Today, Journeys, one journey with its actions.
+
+Server-rendered (jinja2), no JavaScript. Every form carries the session's CSRF token; every
+action goes through ``service.journeys.Journeys`` like the API, so a refused action shows the
+journey validator's own message and changes nothing. Closing asks for confirmation first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
+from temporalio.service import RPCError
+
+from api.dashboard.accounts import Account, Coordinators
+from api.dashboard.i18n import LANGUAGES, Words
+from api.dashboard.picture import picture
+from api.dashboard.session import LANG_COOKIE, Session, Sessions
+from api.dashboard.today import NeedsPerson, reasons
+from domain.case_file import CASE_REFERENCE_PATTERN
+from domain.commands import (
+    AdvanceStage,
+    CloseJourney,
+    PauseJourney,
+    PauseReason,
+    RecordReceived,
+    ResumeJourney,
+    ReviewRecord,
+    SetConsent,
+)
+from domain.records import RecordStatus, RejectionReason
+from domain.stages import CloseReason, Stage
+from domain.validation import describe
+from service.journeys import CommandRefused, JourneyClosed, JourneyError, JourneyNotFound, Journeys
+
+log = logging.getLogger("waypoint.dashboard")
+HERE = Path(__file__).resolve().parent
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+_REF = re.compile(CASE_REFERENCE_PATTERN)
+STATUS_CONCURRENCY = 16
+
+
+class SignInRequired(Exception):
+    pass
+
+
+class Dashboard:
+    def __init__(self, coordinators: Coordinators, sessions: Sessions) -> None:
+        self.coordinators = coordinators
+        self.sessions = sessions
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def _dash(request: Request) -> Dashboard:
+    return request.app.state.dashboard
+
+
+def _journeys(request: Request) -> Journeys:
+    return request.app.state.journeys
+
+
+def _lang(request: Request, account: Account | None = None) -> str:
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return account.language if account else "en"
+
+
+def _signed_in(request: Request) -> tuple[Session, Account]:
+    d = _dash(request)
+    session = d.sessions.read(request)
+    account = d.coordinators.get(session.coordinator)
+    if session.fresh or account is None:
+        raise SignInRequired()
+    return session, account
+
+
+def render(request: Request, name: str, session: Session, account: Account | None, status: int = 200,
+           **context: Any) -> HTMLResponse:
+    d = _dash(request)
+    t = Words(_lang(request, account))
+    response = d.templates.TemplateResponse(
+        request, name, {"t": t, "csrf": session.csrf, "account": account, "languages": LANGUAGES,
+                        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                        **context},
+        status_code=status,
+    )
+    if session.fresh:
+        d.sessions.write(response, session)
+    return response
+
+
+def _when(dt: datetime | None) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if dt else "–"
+
+
+def _safe_next(value: object) -> str:
+    text = value if isinstance(value, str) else ""
+    return text if text.startswith("/dashboard/") and "//" not in text and "\\" not in text else "/dashboard/"
+
+
+# --- sign-in ------------------------------------------------------------------------------------
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str = "/dashboard/") -> Response:
+    d = _dash(request)
+    session = d.sessions.read(request)
+    if not session.fresh and d.coordinators.get(session.coordinator):
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", session, None, next=_safe_next(next))
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    d = _dash(request)
+    form = await request.form()
+    session = d.sessions.read(request)
+    if not d.sessions.csrf_ok(session, form.get("csrf_token")):
+        fresh = Session(None, secrets.token_urlsafe(32), fresh=True)
+        return render(request, "login.html", fresh, None, status=403, error="csrf", next=_safe_next(form.get("next")))
+    account_id, password = form.get("account"), form.get("password")
+    account = None
+    if isinstance(account_id, str) and isinstance(password, str) and len(account_id) <= 40 and len(password) <= 200:
+        account = await asyncio.to_thread(d.coordinators.authenticate, account_id, password)
+    if account is None:
+        log.info("dashboard sign-in refused")
+        return render(request, "login.html", session, None, status=401, error="bad_login",
+                      next=_safe_next(form.get("next")))
+    log.info("dashboard sign-in: %s", account.id)
+    response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
+    d.sessions.write(response, Session(account.id, secrets.token_urlsafe(32)))  # a new token after sign-in
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    d = _dash(request)
+    form = await request.form()
+    session = d.sessions.read(request)
+    if not d.sessions.csrf_ok(session, form.get("csrf_token")):
+        return RedirectResponse("/dashboard/", status_code=303)
+    response = RedirectResponse("/dashboard/login", status_code=303)
+    d.sessions.clear(response)
+    return response
+
+
+@router.get("/lang")
+async def choose_language(to: str = "en", next: str = "/dashboard/") -> Response:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if to in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, to, max_age=365 * 86400, samesite="lax", path="/dashboard")
+    return response
+
+
+# --- Today and Journeys ----------------------------------------------------------------------------
+
+
+async def _gather_status(journeys: Journeys, refs: list[str]) -> list[tuple[str, Any, Any]]:
+    limit = asyncio.Semaphore(STATUS_CONCURRENCY)
+
+    async def one(ref: str) -> tuple[str, Any, Any]:
+        async with limit:
+            try:
+                status, messages = await asyncio.wait_for(
+                    asyncio.gather(journeys.status(ref), journeys.messages(ref)), timeout=10)
+                return ref, status, messages
+            except (JourneyError, RPCError, TimeoutError):
+                return ref, None, None
+
+    return list(await asyncio.gather(*(one(r) for r in refs)))
+
+
+@router.get("/")
+async def today(request: Request, scope: str = "mine") -> Response:
+    session, account = _signed_in(request)
+    scope = "all" if scope == "all" else "mine"
+    journeys = _journeys(request)
+    try:
+        listed = await journeys.list(coordinator=account.id if scope == "mine" else None)
+    except RPCError:
+        return render(request, "error.html", session, account, status=503, message="unavailable")
+    now = datetime.now(UTC)
+    people: list[NeedsPerson] = []
+    for ref, status, messages in await _gather_status(journeys, [j.case_reference for j in listed]):
+        if status is None:
+            continue
+        found = reasons(status, messages, now)
+        if found:
+            people.append(NeedsPerson(ref, status.coordinator, status.stage.value, found))
+    return render(request, "today.html", session, account, scope=scope, people=people, page="today")
+
+
+@router.get("/journeys")
+async def journey_list(request: Request, q: str = "", stage: str = "", scope: str = "all") -> Response:
+    session, account = _signed_in(request)
+    query = q.strip().upper()[:20]
+    if query and _REF.match(query):
+        return RedirectResponse(f"/dashboard/journeys/{query}", status_code=303)
+    scope = "mine" if scope == "mine" else "all"
+    try:
+        listed = await _journeys(request).list(coordinator=account.id if scope == "mine" else None)
+    except RPCError:
+        return render(request, "error.html", session, account, status=503, message="unavailable")
+    counts: dict[str, int] = {}
+    for j in listed:
+        counts[j.stage] = counts.get(j.stage, 0) + 1
+    stages = [s.value for s in Stage if s.value in counts]
+    shown = [j for j in listed if (not stage or j.stage == stage) and (not query or query in j.case_reference)]
+    groups = [(s, [j for j in shown if j.stage == s]) for s in stages]
+    return render(request, "journeys.html", session, account, counts=counts, stages=stages, total=len(listed),
+                  groups=[g for g in groups if g[1]], q=query, stage=stage, scope=scope, page="journeys")
+
+
+# --- one journey -----------------------------------------------------------------------------------
+
+
+async def _journey_page(request: Request, session: Session, account: Account, ref: str, status_code: int = 200,
+                        error: str | None = None, done: str | None = None) -> Response:
+    if not _REF.match(ref):
+        return render(request, "error.html", session, account, status=404, message="not_found")
+    journeys = _journeys(request)
+    try:
+        status, messages, timeline = await asyncio.gather(
+            journeys.status(ref), journeys.messages(ref), journeys.timeline(ref))
+    except JourneyNotFound:
+        return render(request, "error.html", session, account, status=404, message="not_found")
+    except (RPCError, JourneyError):
+        return render(request, "error.html", session, account, status=503, message="unavailable")
+    now = datetime.now(UTC)
+    return render(
+        request, "journey.html", session, account, status=status_code, s=status, messages=messages,
+        nodes=picture(status, timeline), reasons=reasons(status, messages, now), error=error,
+        done=done if done and f"done_{done}" in _DONE else None, when=_when, page="journey",
+        rejection_reasons=[r.value for r in RejectionReason], pause_reasons=[r.value for r in PauseReason],
+        close_reasons=[r.value for r in CloseReason], awaited={RecordStatus.REQUESTED, RecordStatus.REJECTED},
+    )
+
+
+_DONE = {f"done_{k}" for k in ("received", "review-record", "advance-stage", "pause", "resume", "close", "set-consent")}
+
+
+@router.get("/journeys/{ref}")
+async def journey_page(request: Request, ref: str, done: str | None = None) -> Response:
+    session, account = _signed_in(request)
+    return await _journey_page(request, session, account, ref, done=done)
+
+
+async def _form(request: Request) -> tuple[Session, Account, dict[str, str]] | Response:
+    session, account = _signed_in(request)
+    form = await request.form()
+    if not _dash(request).sessions.csrf_ok(session, form.get("csrf_token")):
+        return render(request, "error.html", session, account, status=403, message="csrf")
+    return session, account, {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def _act(request: Request, ref: str, update: str, build: Any) -> Response:
+    got = await _form(request)
+    if isinstance(got, Response):
+        return got
+    session, account, form = got
+    if not _REF.match(ref):
+        return render(request, "error.html", session, account, status=404, message="not_found")
+    try:
+        cmd: BaseModel = build(form, account)
+    except ValidationError as err:
+        return await _journey_page(request, session, account, ref, 422, error=describe(err, "request"))
+    try:
+        if update == "received":
+            assert isinstance(cmd, RecordReceived)
+            await _journeys(request).report_record_received(ref, cmd)
+            await _settled(_journeys(request), ref, cmd.record_type.value)
+        else:
+            await asyncio.wait_for(_journeys(request).command(ref, update, cmd), timeout=30)
+    except (CommandRefused, JourneyClosed) as refused:
+        return await _journey_page(request, session, account, ref, 409, error=str(refused))
+    except JourneyNotFound:
+        return render(request, "error.html", session, account, status=404, message="not_found")
+    except (RPCError, JourneyError, TimeoutError):
+        return render(request, "error.html", session, account, status=503, message="unavailable")
+    log.info("dashboard: %s on %s by %s", update, ref, account.id)
+    return RedirectResponse(f"/dashboard/journeys/{quote(ref)}?done={update}", status_code=303)
+
+
+async def _settled(journeys: Journeys, ref: str, record_type: str, timeout: float = 5.0) -> None:
+    """A record report is a signal: wait (briefly) until the journey shows it, so the page does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = await journeys.status(ref)
+        if not any(r.record_type.value == record_type and r.status == RecordStatus.REQUESTED for r in status.records):
+            return
+        await asyncio.sleep(0.1)
+
+
+def _record(form: dict[str, str], account: Account) -> BaseModel:
+    action = form.get("action", "")
+    if action == "received":
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        return RecordReceived.model_validate(
+            {"record_type": form.get("record_type"), "document_id": f"marked:{account.id}:{stamp}"})
+    return ReviewRecord.model_validate({
+        "record_type": form.get("record_type"), "decision": action, "by": account.id,
+        **({"reason": form["reason"]} if action == "reject" and form.get("reason") else {}),
+    })
+
+
+@router.post("/journeys/{ref}/records")
+async def record_action(request: Request, ref: str) -> Response:
+    # Which call it is depends on the action: a report (signal) or a decision (update).
+    form = await request.form()
+    update = "received" if form.get("action") == "received" else "review-record"
+    return await _act(request, ref, update, _record)
+
+
+@router.post("/journeys/{ref}/stage")
+async def stage_action(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "advance-stage",
+                      lambda f, a: AdvanceStage.model_validate({"to_stage": f.get("to_stage"), "by": a.id}))
+
+
+def _with_note(values: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+    return {**values, **({"note": form["note"]} if form.get("note", "").strip() else {})}
+
+
+@router.post("/journeys/{ref}/pause")
+async def pause_action(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "pause", lambda f, a: PauseJourney.model_validate(
+        _with_note({"reason": f.get("reason"), "by": a.id}, f)))
+
+
+@router.post("/journeys/{ref}/resume")
+async def resume_action(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "resume", lambda f, a: ResumeJourney.model_validate({"by": a.id}))
+
+
+@router.post("/journeys/{ref}/consent")
+async def consent_action(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "set-consent",
+                      lambda f, a: SetConsent.model_validate({"granted": f.get("granted") == "yes", "by": a.id}))
+
+
+@router.post("/journeys/{ref}/close")
+async def close_action(request: Request, ref: str) -> Response:
+    form = await request.form()
+    if form.get("confirm") != "yes":
+        got = await _form(request)
+        if isinstance(got, Response):
+            return got
+        session, account, fields = got
+        try:
+            CloseJourney.model_validate(_with_note({"reason": fields.get("reason"), "by": account.id}, fields))
+        except ValidationError as err:
+            return await _journey_page(request, session, account, ref, 422, error=describe(err, "request"))
+        return render(request, "confirm_close.html", session, account, ref=ref, reason=fields.get("reason"),
+                      note=fields.get("note", ""), page="journey")
+    return await _act(request, ref, "close", lambda f, a: CloseJourney.model_validate(
+        _with_note({"reason": f.get("reason"), "by": a.id}, f)))
+
+
+def install(app: FastAPI, coordinators: Coordinators, secret: str, secure_cookies: bool) -> None:
+    app.state.dashboard = Dashboard(coordinators, Sessions(secret, secure_cookies))
+    app.include_router(router)
+    app.mount("/dashboard/static", StaticFiles(directory=str(HERE / "static")), name="dashboard-static")
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/dashboard/login?next={quote(_safe_next(target))}", status_code=303)

@@ -1,0 +1,50 @@
+"""Credentials for the embedded default (`make run`) only: a dev coordinator account and a dev
+API key, created once under the data directory and printed by scripts/run.sh. Never used when
+WAYPOINT_API_KEYS / WAYPOINT_COORDINATORS / WAYPOINT_SESSION_SECRET are set.
+
+    python -m api.dev_defaults DATA_DIR     # writes DATA_DIR/dev-api.env (0600) if missing, prints its path
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shlex
+import sys
+from pathlib import Path
+
+from api.dashboard.accounts import hash_password
+from api.keys import hash_key, new_key
+
+DEV_COORDINATOR = "coord-lin"  # the coordinator of examples/case-car-t.json
+
+
+def ensure(data_dir: Path) -> Path:
+    target = data_dir / "dev-api.env"
+    if target.exists():
+        return target
+    password = "dev-" + secrets.token_urlsafe(9)
+    key = new_key()
+    accounts = {"coordinators": [{"id": DEV_COORDINATOR, "password_hash": hash_password(password), "language": "en"}]}
+    values = {
+        "WAYPOINT_API_KEYS": f"dev-local:{hash_key(key)}",
+        "WAYPOINT_COORDINATORS": json.dumps(accounts),
+        "WAYPOINT_SESSION_SECRET": secrets.token_urlsafe(48),
+        # Shown by run.sh; local development only.
+        "WAYPOINT_DEV_PASSWORD": password,
+        "WAYPOINT_DEV_API_KEY": key,
+    }
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("# Created by `make run` for local development only. Delete to get new ones.\n")
+        for name, value in values.items():
+            out.write(f"{name}={shlex.quote(value)}\n")
+    return target
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print("usage: python -m api.dev_defaults DATA_DIR", file=sys.stderr)
+        raise SystemExit(2)
+    print(ensure(Path(sys.argv[1])))

@@ -1,0 +1,82 @@
+"""Dashboard sign-in, session and CSRF over real HTTP (no browser needed for these rules)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.dashboard.accounts import Account, Coordinators, hash_password
+from tests.api_harness import api_settings, served
+from tests.conftest import Harness, make_case
+
+pytestmark = pytest.mark.temporal
+PASSWORD = "a long dev password " + secrets.token_hex(4)
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+async def test_sign_in_csrf_and_sign_out(dev: Harness):
+    accounts = Coordinators([Account("coord-lin", hash_password(PASSWORD), "zh")])
+    app = create_app(dev.settings, dev.journeys, None,
+                     api_settings(coordinators=accounts, session_secret=secrets.token_urlsafe(32)))
+    case = make_case(coordinator={"id": "coord-lin"})
+    await dev.journeys.start(case)
+    ref = case.case_reference
+    async with served(app) as base, httpx.AsyncClient(base_url=base) as web:
+        r = await web.get(f"/dashboard/journeys/{ref}")
+        assert r.status_code == 303 and r.headers["location"].startswith("/dashboard/login?next=")
+        page = await web.get("/dashboard/login")
+        assert 'lang="en"' in page.text
+        # A sign-in without the form's token is refused, as is a wrong password.
+        r = await web.post("/dashboard/login", data={"account": "coord-lin", "password": PASSWORD})
+        assert r.status_code == 403
+        page = await web.get("/dashboard/login")
+        r = await web.post("/dashboard/login", data={"account": "coord-lin", "password": "wrong", "csrf_token": _csrf(page.text)})
+        assert r.status_code == 401 and PASSWORD not in r.text
+        r = await web.post("/dashboard/login", data={"account": "coord-lin", "password": PASSWORD,
+                                                    "csrf_token": _csrf(page.text), "next": f"/dashboard/journeys/{ref}"})
+        assert r.status_code == 303 and r.headers["location"] == f"/dashboard/journeys/{ref}"
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie
+        page = await web.get(f"/dashboard/journeys/{ref}")
+        assert page.status_code == 200 and ref in page.text
+        token = _csrf(page.text)
+        # An action without (or with a wrong) CSRF token changes nothing.
+        for data in ({"reason": "other"}, {"reason": "other", "csrf_token": "forged"}):
+            r = await web.post(f"/dashboard/journeys/{ref}/pause", data=data)
+            assert r.status_code == 403
+        assert not (await dev.journeys.status(ref)).paused
+        r = await web.post(f"/dashboard/journeys/{ref}/pause", data={"reason": "other", "csrf_token": token})
+        assert r.status_code == 303 and (await dev.journeys.status(ref)).paused
+        # Closing without the confirmation step only asks; nothing is closed.
+        r = await web.post(f"/dashboard/journeys/{ref}/close", data={"reason": "other", "csrf_token": token})
+        assert r.status_code == 200 and 'name="confirm" value="yes"' in r.text
+        assert not (await dev.journeys.status(ref)).closed
+        # Open redirects are not followed; sign-out ends the session.
+        r = await web.get("/dashboard/lang", params={"to": "zh", "next": "https://evil.example/"})
+        assert r.headers["location"] == "/dashboard/"
+        page = await web.get("/dashboard/")
+        assert 'lang="zh-Hans"' in page.text and "今天需要人工处理的家庭" in page.text
+        r = await web.post("/dashboard/logout", data={"csrf_token": _csrf(page.text)})
+        assert r.status_code == 303
+        r = await web.get("/dashboard/")
+        assert r.status_code == 303 and "/dashboard/login" in r.headers["location"]
+
+
+def test_coordinator_accounts_from_configuration(tmp_path):
+    hashed = hash_password(PASSWORD)
+    toml = tmp_path / "coordinators.toml"
+    toml.write_text(f'[[coordinators]]\nid = "coord-lin"\npassword_hash = \'{hashed}\'\nlanguage = "zh"\n')
+    accounts = Coordinators.from_env({"WAYPOINT_COORDINATORS": str(toml)})
+    assert accounts.authenticate("coord-lin", PASSWORD).language == "zh"
+    assert accounts.authenticate("coord-lin", PASSWORD + "x") is None
+    assert accounts.authenticate("coord-nobody", PASSWORD) is None
+    assert hashed not in repr(accounts)
+    with pytest.raises(ValueError, match="argon2"):
+        Coordinators.from_env({"WAYPOINT_COORDINATORS": '{"coordinators": [{"id": "coord-lin", "password_hash": "plain"}]}'})

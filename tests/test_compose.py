@@ -411,3 +411,17 @@ def test_api_service_environment_and_port(services):
     for secret in ("WAYPOINT_API_KEYS", "WAYPOINT_COORDINATORS", "WAYPOINT_SESSION_SECRET", "TWILIO_AUTH_TOKEN",
                    "RESEND_WEBHOOK_SECRET"):
         assert resolve(env[secret]) == "", f"{secret} must come from the shell or .env, never the compose file"
+
+
+def test_worker_and_api_share_every_delivery_setting():
+    """The worker reads every provider/ledger variable and the payload keys; the API routes
+    webhooks through the same ledger, so it gets the same settings."""
+    from messaging.provider_config import PROVIDER_ENV
+    from service.codec import KEYS_ENV
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("worker", "api"):
+        env = services[name]["environment"]
+        missing = [v for v in (*PROVIDER_ENV, KEYS_ENV) if v not in env]
+        assert not missing, f"{name} lacks {missing}"
+    assert services["worker"]["environment"]["WAYPOINT_SMS_PROVIDER"].endswith(":-outbox}")

@@ -327,7 +327,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         found = await journeys.list(stage=args.stage, coordinator=args.coordinator,
                                     overdue=True if args.overdue else None, include_closed=args.closed)
         if args.json:
-            _print_json([j.__dict__ for j in found])
+            _print_json(found)
             return
         if not found:
             print("no journeys")

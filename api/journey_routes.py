@@ -34,7 +34,7 @@ from domain.records import RecordStatus
 from domain.stages import Pathway, Stage
 from domain.state import Message, TimelineEntry
 from domain.status import JourneyStatus, JourneySummary, RecordLine
-from service.journeys import Journeys
+from service.journeys import Journeys, ListedJourney
 
 log = logging.getLogger("waypoint.api")
 T = TypeVar("T")
@@ -74,17 +74,6 @@ class StartedJourney(BaseModel):
     case_reference: str
     workflow_id: str
     created: bool = Field(description="false: the journey already existed and nothing was changed")
-
-
-class JourneyListItem(BaseModel):
-    case_reference: str
-    stage: str
-    pathway: str
-    coordinator: str
-    overdue: bool
-    paused: bool
-    needs_attention: bool
-    status: str
 
 
 class Accepted(BaseModel):
@@ -133,7 +122,7 @@ async def start_journey(request: Request, response: Response, case: Annotated[Ca
     return StartedJourney(case_reference=started.case_reference, workflow_id=started.workflow_id, created=started.created)
 
 
-@router.get("", response_model=list[JourneyListItem], summary="List journeys")
+@router.get("", response_model=list[ListedJourney], summary="List journeys")
 async def list_journeys(
     request: Request,
     stage: Stage | None = None,
@@ -141,10 +130,10 @@ async def list_journeys(
     coordinator: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_-]{1,39}$")] = None,
     overdue: bool | None = None,
     include_closed: bool = False,
-) -> list[JourneyListItem]:
+) -> list[ListedJourney]:
     found = await answer(request, journeys_of(request).list(stage=stage, coordinator=coordinator, overdue=overdue,
                                                             include_closed=include_closed))
-    return [JourneyListItem(**j.__dict__) for j in found if pathway is None or j.pathway == pathway.value]
+    return [j for j in found if pathway is None or j.pathway == pathway.value]
 
 
 @router.get("/{case_reference}", response_model=JourneyStatus, responses=JOURNEY, summary="Where a journey stands")

@@ -52,8 +52,9 @@ class Started:
     created: bool  # False: the journey already existed and nothing was changed
 
 
-@dataclass
-class ListedJourney:
+class ListedJourney(BaseModel):
+    """One row of a journey listing, read from search attributes (codes and flags only)."""
+
     case_reference: str
     stage: str
     pathway: str

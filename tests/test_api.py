@@ -16,6 +16,7 @@ import pytest_asyncio
 
 from api.app import create_app
 from api.keys import KeyRing, hash_key
+from tests.polling import eventually
 from tests.api_harness import API_KEY, KEYS, OTHER_KEY, api_settings, served
 from tests.conftest import ROOT, Harness, case_data
 
@@ -41,18 +42,6 @@ async def api(dev: Harness) -> AsyncIterator[Api]:
         async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": API_KEY}, timeout=30) as http, \
                 httpx.AsyncClient(base_url=base, timeout=30) as anon:
             yield Api(http, anon, dev, base)
-
-
-async def eventually(check, timeout: float = 15.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.2)
 
 
 async def _exists(api: Api, ref: str) -> bool:

@@ -19,6 +19,7 @@ import pytest_asyncio
 from api.app import create_app
 from api.dashboard.accounts import Account, Coordinators, hash_password
 from domain.state import MessageStatus
+from tests.polling import eventually
 from tests.api_harness import api_settings, served
 from tests.conftest import ROOT, Harness, make_case
 
@@ -62,18 +63,6 @@ async def browser() -> AsyncIterator[object]:
         b = await pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
         yield b
         await b.close()
-
-
-async def eventually(check, timeout: float = 20.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.2)
 
 
 def quiet_now() -> dict[str, str]:

@@ -23,6 +23,7 @@ from activities.delivery import OutboxSender
 from messaging.outbox import Outbox
 from service.config import Settings
 from service.inbound import handle_inbound_sms
+from tests.polling import eventually
 from tests.conftest import Harness, make_case
 from tests.fake_providers import FakeResend, FakeTwilio, fake_resend, fake_twilio  # noqa: F401
 from worker import build_worker
@@ -89,18 +90,6 @@ async def wired_skipping(time_env, settings, tmp_path, fake_twilio, fake_resend)
 async def wired_dev(dev_env, settings, tmp_path, fake_twilio, fake_resend) -> AsyncIterator[Wired]:  # noqa: F811
     async for h in _wired(dev_env, settings, tmp_path, fake_twilio, fake_resend):
         yield h
-
-
-async def eventually(check, timeout: float = 15.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.1)
 
 
 @pytest.mark.timeskipping

@@ -24,21 +24,10 @@ from domain.stages import Milestone, Pathway, Stage
 from domain.state import MessageStatus
 from service.client import journey_id
 from service.journeys import CommandRefused, JourneyClosed, JourneyNotFound
+from tests.polling import eventually
 from tests.conftest import Harness, make_case, record_history
 
 pytestmark = pytest.mark.temporal
-
-
-async def eventually(check, timeout: float = 10.0, interval: float = 0.1):
-    """Poll an async check until it returns a truthy value."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(interval)
 
 
 async def settle_records(h: Harness, ref: str) -> None:

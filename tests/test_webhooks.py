@@ -23,6 +23,7 @@ from api.signatures import svix_key, svix_signature, svix_valid, twilio_signatur
 from api.webhooks import WebhookSettings
 from domain.state import MessageStatus
 from messaging.ledger import Ledger
+from tests.polling import eventually
 from tests.api_harness import api_settings, served
 from tests.conftest import Harness, make_case
 
@@ -111,18 +112,6 @@ async def hooks(dev: Harness, tmp_path) -> AsyncIterator[Hooks]:
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
         yield Hooks(http, dev, ledger)
     ledger.close()
-
-
-async def eventually(check, timeout: float = 15.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.2)
 
 
 async def _started(h: Hooks) -> str:

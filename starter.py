@@ -37,7 +37,6 @@ from domain.commands import (
     CloseJourney,
     PauseJourney,
     PauseReason,
-    RecordDecision,
     RecordReceived,
     ResumeJourney,
     ReviewRecord,

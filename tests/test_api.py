@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest_asyncio
 from api.app import create_app
 from api.keys import KeyRing, hash_key
 from tests.polling import eventually
-from tests.api_harness import API_KEY, KEYS, OTHER_KEY, api_settings, served
+from tests.api_harness import API_KEY, OTHER_KEY, api_settings, served
 from tests.conftest import ROOT, Harness, case_data
 
 pytestmark = pytest.mark.temporal

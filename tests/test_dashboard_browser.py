@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass

@@ -3,8 +3,7 @@ close, continue-as-new."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from temporalio.api.enums.v1 import EventType

@@ -4,6 +4,7 @@ the error type (the workflow alerts the coordinator and falls back to another ch
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -33,3 +34,18 @@ class TransientDeliveryError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.retry_after_seconds = retry_after_seconds
+
+
+def transient(detail: str, retry_after: float | None = None, *, not_sent: bool) -> TransientDeliveryError:
+    """A TransientDeliveryError that says whether the message certainly did not go out."""
+    exc = TransientDeliveryError(detail, retry_after)
+    exc.not_sent = not_sent  # type: ignore[attr-defined]
+    return exc
+
+
+_PHONE_OR_EMAIL = re.compile(r"\+?\d[\d\s().-]{5,}\d|[^\s@<>\"']+@[^\s@<>\"']+")
+
+
+def redact(text: str, limit: int = 200) -> str:
+    """A provider's message without phone numbers or e-mail addresses, shortened."""
+    return _PHONE_OR_EMAIL.sub("<redacted>", text)[:limit]

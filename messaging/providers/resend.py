@@ -27,7 +27,8 @@ import httpx
 
 from messaging.envelope import DeliveryRequest, Rendered
 from messaging.providers.errors import PermanentDeliveryError, PermanentKind
-from messaging.providers.twilio import USER_AGENT, _classify_http_error, redact, retry_after_seconds, transient
+from messaging.providers.errors import redact, transient
+from messaging.providers.http import USER_AGENT, classify_http_error, json_object, retry_after_seconds
 
 DEFAULT_API_BASE = "https://api.resend.com"
 DEFAULT_TIMEOUT = 15.0
@@ -78,9 +79,9 @@ class ResendEmail:
             async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
                 response = await client.post(f"{self.api_base}/emails", json=payload, headers=headers)
         except httpx.HTTPError as exc:
-            raise _classify_http_error("Resend", exc) from None
+            raise classify_http_error("Resend", exc) from None
         if response.status_code in (200, 201):
-            email_id = _json(response).get("id")
+            email_id = json_object(response).get("id")
             if not email_id:
                 raise transient("Resend accepted the e-mail but sent no id", not_sent=False)
             return str(email_id)
@@ -89,7 +90,7 @@ class ResendEmail:
 
 def classify(response: httpx.Response) -> Exception:
     status = response.status_code
-    data = _json(response)
+    data = json_object(response)
     name = str(data.get("name") or "")
     message = str(data.get("message") or "")
     detail = f"Resend HTTP {status}" + (f" {name}" if name else "") + (f": {redact(message)}" if message else "")
@@ -112,11 +113,3 @@ def classify(response: httpx.Response) -> Exception:
     if 400 <= status < 500:
         return PermanentDeliveryError(PermanentKind.REJECTED, detail)
     return transient(detail, not_sent=True)
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

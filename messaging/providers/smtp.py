@@ -32,8 +32,8 @@ from enum import StrEnum
 import aiosmtplib
 
 from messaging.envelope import DeliveryRequest, Rendered
-from messaging.providers.errors import PermanentDeliveryError, PermanentKind, TransientDeliveryError
-from messaging.providers.twilio import redact, transient
+from messaging.providers.errors import PermanentDeliveryError, PermanentKind, TransientDeliveryError, redact, transient
+
 
 DEFAULT_TIMEOUT = 30.0
 MESSAGE_ID_DOMAIN = "waypoint"

@@ -21,8 +21,7 @@ Error details name the HTTP status and Twilio code, never the phone number or cr
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -30,11 +29,11 @@ from typing import Any
 import httpx
 
 from messaging.envelope import DeliveryRequest, Rendered
-from messaging.providers.errors import PermanentDeliveryError, PermanentKind, TransientDeliveryError
+from messaging.providers.errors import PermanentDeliveryError, PermanentKind, redact, transient
+from messaging.providers.http import USER_AGENT, classify_http_error, json_object, retry_after_seconds
 
 DEFAULT_API_BASE = "https://api.twilio.com"
 DEFAULT_TIMEOUT = 15.0
-USER_AGENT = "waypoint-journeys/0.1"
 
 INVALID_NUMBER_CODES = frozenset({21211, 21217, 21401, 21421})
 LANDLINE_CODES = frozenset({21614, 21407})
@@ -42,46 +41,6 @@ OPTED_OUT_CODES = frozenset({21610})
 UNREACHABLE_CODES = frozenset({21612})
 AUTH_CODES = frozenset({20003, 20005})
 TRIAL_PREFIX = "Sent from your Twilio trial account - "
-
-
-def transient(detail: str, retry_after: float | None = None, *, not_sent: bool) -> TransientDeliveryError:
-    """A TransientDeliveryError that says whether the message certainly did not go out."""
-    exc = TransientDeliveryError(detail, retry_after)
-    exc.not_sent = not_sent  # type: ignore[attr-defined]
-    return exc
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-_PHONE_OR_EMAIL = re.compile(r"\+?\d[\d\s().-]{5,}\d|[^\s@<>\"']+@[^\s@<>\"']+")
-
-
-def redact(text: str, limit: int = 200) -> str:
-    """A provider's message without phone numbers or e-mail addresses, shortened."""
-    return _PHONE_OR_EMAIL.sub("<redacted>", text)[:limit]
-
-
-def _classify_http_error(kind: str, exc: httpx.HTTPError) -> TransientDeliveryError:
-    # Certain not to have reached the provider: the connection was never made.
-    not_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-    what = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
-    return transient(f"{kind} request {what} ({type(exc).__name__})", not_sent=not_sent)
 
 
 class TwilioSms:
@@ -147,9 +106,9 @@ class TwilioSms:
             async with self._client() as client:
                 response = await client.post(self.messages_url, data=form)
         except httpx.HTTPError as exc:
-            raise _classify_http_error("Twilio", exc) from None
+            raise classify_http_error("Twilio", exc) from None
         if response.status_code in (200, 201):
-            sid = _json(response).get("sid")
+            sid = json_object(response).get("sid")
             if not sid:
                 # Accepted but unreadable: it may well have gone out.
                 raise transient("Twilio accepted the message but sent no SID", not_sent=False)
@@ -189,7 +148,7 @@ class TwilioSms:
                     pages += 1
                     if response.status_code != 200:
                         raise classify(response)
-                    data = _json(response)
+                    data = json_object(response)
                     items = data.get("messages") or []
                     recent = 0
                     for item in items:
@@ -209,7 +168,7 @@ class TwilioSms:
                         return None  # the whole history, or a page entirely older than the attempt
                     url = self.api_base + next_uri
         except httpx.HTTPError as exc:
-            raise _classify_http_error("Twilio lookup", exc) from None
+            raise classify_http_error("Twilio lookup", exc) from None
         # Ran out of pages before reaching messages older than the attempt: not conclusive.
         raise transient("Twilio lookup did not reach the attempt's time within the page limit", not_sent=False)
 
@@ -217,7 +176,7 @@ class TwilioSms:
 def classify(response: httpx.Response) -> Exception:
     """The error for a non-2xx Twilio answer."""
     status = response.status_code
-    data = _json(response)
+    data = json_object(response)
     code = data.get("code")
     try:
         code = int(code) if code is not None else None
@@ -245,13 +204,6 @@ def classify(response: httpx.Response) -> Exception:
     # 1xx/3xx: nothing we asked for; treat as a refusal that retrying may fix.
     return transient(detail, not_sent=True)
 
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _twilio_date(value: Any) -> datetime | None:

@@ -80,3 +80,40 @@ def test_coordinator_accounts_from_configuration(tmp_path):
     assert hashed not in repr(accounts)
     with pytest.raises(ValueError, match="argon2"):
         Coordinators.from_env({"WAYPOINT_COORDINATORS": '{"coordinators": [{"id": "coord-lin", "password_hash": "plain"}]}'})
+
+
+async def test_milestones_from_the_dashboard_move_a_journey_on(dev: Harness):
+    """A coordinator can record the review outcome and advance without leaving the dashboard;
+    a milestone missing its details is refused with the journey's own message."""
+    accounts = Coordinators([Account("coord-lin", hash_password(PASSWORD), "en")])
+    app = create_app(dev.settings, dev.journeys, None,
+                     api_settings(coordinators=accounts, session_secret=secrets.token_urlsafe(32)))
+    case = make_case(coordinator={"id": "coord-lin"})
+    ref = case.case_reference
+    await dev.journeys.start(case)
+    for line in (await dev.journeys.status(ref)).records:
+        if line.status.value == "requested":
+            from domain.commands import ReviewRecord
+
+            await dev.journeys.command(ref, "review-record", ReviewRecord(record_type=line.record_type, decision="waive"))
+    async with served(app) as base, httpx.AsyncClient(base_url=base) as web:
+        page = await web.get("/dashboard/login")
+        await web.post("/dashboard/login", data={"account": "coord-lin", "password": PASSWORD, "csrf_token": _csrf(page.text)})
+        page = await web.get(f"/dashboard/journeys/{ref}")
+        assert 'data-testid="milestone"' in page.text and 'value="review_started"' in page.text
+        token = _csrf(page.text)
+
+        async def post(path: str, **data: str) -> httpx.Response:
+            return await web.post(f"/dashboard/journeys/{ref}/{path}", data={"csrf_token": token, **data})
+
+        r = await post("milestone", milestone="review_outcome")
+        assert r.status_code == 409 and "needs review_started first" in r.text
+        assert (await post("milestone", milestone="review_started")).status_code == 303
+        r = await post("milestone", milestone="review_outcome", outcome="", pathway="")
+        assert r.status_code == 409 and "needs: outcome" in r.text
+        r = await post("milestone", milestone="review_outcome", outcome="proceed_to_eligibility", pathway="car_t", note="from the dashboard")
+        assert r.status_code == 303 and r.headers["location"].endswith("?done=apply-milestone")
+        assert (await post("stage", to_stage="eligibility")).status_code == 303
+        status = await dev.journeys.status(ref)
+        assert status.stage.value == "eligibility" and status.pathway.value == "car_t"
+        assert {"review_started", "review_outcome"} <= set(status.milestones_done)

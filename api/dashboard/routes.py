@@ -32,6 +32,8 @@ from api.dashboard.today import NeedsPerson, reasons
 from domain.case_file import CASE_REFERENCE_PATTERN
 from domain.commands import (
     AdvanceStage,
+    Applicant,
+    ApplyMilestone,
     CloseJourney,
     PauseJourney,
     PauseReason,
@@ -41,7 +43,7 @@ from domain.commands import (
     SetConsent,
 )
 from domain.records import RecordStatus, RejectionReason
-from domain.stages import CloseReason, Stage
+from domain.stages import CloseReason, Pathway, ReviewOutcome, Stage
 from domain.validation import describe
 from service.journeys import CommandRefused, JourneyClosed, JourneyError, JourneyNotFound, Journeys
 
@@ -247,10 +249,16 @@ async def _journey_page(request: Request, session: Session, account: Account, re
         done=done if done and f"done_{done}" in _DONE else None, when=_when, page="journey",
         rejection_reasons=[r.value for r in RejectionReason], pause_reasons=[r.value for r in PauseReason],
         close_reasons=[r.value for r in CloseReason], awaited={RecordStatus.REQUESTED, RecordStatus.REJECTED},
+        outcomes=[o.value for o in ReviewOutcome], pathways=[p.value for p in Pathway],
+        applicants=[a.value for a in Applicant],
     )
 
 
-_DONE = {f"done_{k}" for k in ("received", "review-record", "advance-stage", "pause", "resume", "close", "set-consent")}
+_DONE = {
+    f"done_{k}"
+    for k in ("received", "review-record", "apply-milestone", "advance-stage", "pause", "resume", "close", "set-consent")
+}
+MILESTONE_FIELDS = ("outcome", "pathway", "eligible", "visa_type", "applicant", "expires_on", "on_date", "day")
 
 
 @router.get("/journeys/{ref}")
@@ -323,6 +331,20 @@ async def record_action(request: Request, ref: str) -> Response:
     form = await request.form()
     update = "received" if form.get("action") == "received" else "review-record"
     return await _act(request, ref, update, _record)
+
+
+def _milestone(form: dict[str, str], account: Account) -> BaseModel:
+    """Only the details filled in are sent: the journey's validator says what a milestone lacks
+    or does not take."""
+    details: dict[str, Any] = {k: form[k].strip() for k in MILESTONE_FIELDS if form.get(k, "").strip()}
+    if "eligible" in details:
+        details["eligible"] = details["eligible"] == "yes"
+    return ApplyMilestone.model_validate(_with_note({"milestone": form.get("milestone"), "by": account.id, **details}, form))
+
+
+@router.post("/journeys/{ref}/milestone")
+async def milestone_action(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "apply-milestone", _milestone)
 
 
 @router.post("/journeys/{ref}/stage")

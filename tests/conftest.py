@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings as hypothesis_settings
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
@@ -30,6 +31,12 @@ from service.journeys import Journeys, Started
 from worker import build_worker
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# CI explores the same generated inputs on every run (a red build is then reproducible);
+# local runs explore new ones each time.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def _tool(script: str, env_var: str) -> str:
@@ -166,3 +173,14 @@ async def record_history(harness: Harness, case_reference: str, name: str) -> No
     history = await harness.journeys.handle(case_reference).fetch_history()
     HISTORIES.mkdir(parents=True, exist_ok=True)
     (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Figures some tests collect, printed with the run's summary (e.g. hostile inputs tried)."""
+    import sys
+
+    hostile = sys.modules.get("tests.test_hostile_input")
+    tried = getattr(hostile, "TRIED", None)
+    if tried:
+        detail = ", ".join(f"{k}: {v}" for k, v in sorted(tried.items()))
+        terminalreporter.write_line(f"hostile input tried: {sum(tried.values())} ({detail})")

@@ -170,6 +170,7 @@ def test_names_render_harmlessly_in_every_template(name, event, language):
 
 
 @pytest.mark.temporal
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
 async def test_hostile_updates_and_signals_on_a_running_journey(dev: Harness):
     """Raw payloads sent past our client straight to a live journey: every one is rejected or
     applied whole, and the workflow never fails a task."""

@@ -247,34 +247,40 @@ class JourneyWorkflow:
         self._wake()
         return summarize(self._state)
 
-    def _malformed_signal(self, name: str, payload: object, expected: type) -> bool:
-        """A signal whose payload is not the model (e.g. JSON null sent past our client) is
-        dropped with a warning naming only its type, never failing the workflow task."""
-        if isinstance(payload, expected):
-            return False
-        workflow.logger.warning("ignored malformed %s signal (payload type %s)", name, type(payload).__name__)
-        return True
+    def _read_signal(self, name: str, raw: RawValue, model: type[Cmd]) -> Cmd | None:
+        """Signals arrive raw and are read here: a malformed one (sent past our client) is
+        dropped with a warning naming only the signal and the kind of problem, never its
+        content (it could hold personal data), and never fails the workflow task."""
+        try:
+            value = workflow.payload_converter().from_payload(raw.payload, model)
+        except Exception as err:  # noqa: BLE001 - any decoding problem means "not this model"
+            workflow.logger.warning("ignored malformed %s signal (%s)", name, type(err).__name__)
+            return None
+        if not isinstance(value, model):
+            workflow.logger.warning("ignored malformed %s signal (payload type %s)", name, type(value).__name__)
+            return None
+        return value
 
     @workflow.signal(name="record-received")
-    def record_received(self, event: RecordReceived) -> None:
-        if self._malformed_signal("record-received", event, RecordReceived):
-            return
-        rules.apply_record_received(self._state, event, workflow.now())
-        self._wake()
+    def record_received(self, raw: RawValue) -> None:
+        event = self._read_signal("record-received", raw, RecordReceived)
+        if event is not None:
+            rules.apply_record_received(self._state, event, workflow.now())
+            self._wake()
 
     @workflow.signal(name="channel-reply")
-    def channel_reply(self, reply: ChannelReply) -> None:
-        if self._malformed_signal("channel-reply", reply, ChannelReply):
-            return
-        rules.apply_channel_reply(self._state, reply, workflow.now())
-        self._wake()
+    def channel_reply(self, raw: RawValue) -> None:
+        reply = self._read_signal("channel-reply", raw, ChannelReply)
+        if reply is not None:
+            rules.apply_channel_reply(self._state, reply, workflow.now())
+            self._wake()
 
     @workflow.signal(name="delivery-report")
-    def delivery_report(self, report: DeliveryReport) -> None:
-        if self._malformed_signal("delivery-report", report, DeliveryReport):
-            return
-        rules.apply_delivery_report(self._state, report, workflow.now())
-        self._wake()
+    def delivery_report(self, raw: RawValue) -> None:
+        report = self._read_signal("delivery-report", raw, DeliveryReport)
+        if report is not None:
+            rules.apply_delivery_report(self._state, report, workflow.now())
+            self._wake()
 
     @workflow.update(name="review-record")
     def review_record(self, cmd: ReviewRecord) -> JourneySummary:

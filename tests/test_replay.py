@@ -15,6 +15,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from service.client import data_converter
+from service.codec import codec_from_env
 from tests.conftest import HISTORIES
 from workflows.journey import JourneyWorkflow
 
@@ -29,6 +30,6 @@ def test_every_pathway_has_a_recorded_history():
 @pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
 async def test_recorded_history_replays_on_current_code(path: Path):
     history = WorkflowHistory.from_json(f"journey-{path.stem}", path.read_text())
-    replayer = Replayer(workflows=[JourneyWorkflow], data_converter=data_converter())
+    replayer = Replayer(workflows=[JourneyWorkflow], data_converter=data_converter(codec_from_env()))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

@@ -261,7 +261,9 @@ async def main() -> int:
         expected: set[str] = set()
         failed: set[str] = set()
         milestones_lost = 0
+        continued = 0
         for case in cases:
+            continued += (await journeys.status(case.case_reference)).runs > 1
             messages = await journeys.messages(case.case_reference)
             expected |= {m.key for m in messages if m.status == MessageStatus.SENT}
             failed |= {m.key for m in messages if m.status == MessageStatus.FAILED}
@@ -288,6 +290,7 @@ async def main() -> int:
         print(f"  dev server restarts       {lab.restarts}")
         print(f"  journeys                  {len(cases)} ({len(cases) - len(wrong_stage)} reached visa_travel)")
         print(f"  milestones lost           {milestones_lost}")
+        print(f"  continued as new          {continued} journeys (kills may land around it)")
         print(f"  messages expected (sent)  {len(expected)}")
         print(f"  messages delivered        {len(delivered & expected)} (provider calls: {len(twilio.messages)} SMS, {len(resend.messages)} e-mail)")
         print(f"  messages duplicated       {duplicated}")

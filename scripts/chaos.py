@@ -42,7 +42,7 @@ from messaging.ledger import Ledger  # noqa: E402
 from service import search_attributes as sa  # noqa: E402
 from service.client import data_converter  # noqa: E402
 from service.journeys import CommandRefused, Journeys  # noqa: E402
-from tests.fake_providers import FakeResend, FakeTwilio  # noqa: E402
+from tests.fake_providers import FakeResend, FakeTwilio, delivery_environment  # noqa: E402
 
 HASH_KEY = "chaos-hash-key-0123456789abcdef"
 
@@ -63,23 +63,14 @@ class Lab:
         self.worker: subprocess.Popen[bytes] | None = None
         self.kills = 0
         self.restarts = 0
+        self.downtime = 0.0
         self.env = {
             **os.environ,
             "TEMPORAL_ADDRESS": self.address,
             "WAYPOINT_TASK_QUEUE": self.task_queue,
             "WAYPOINT_OUTBOX_DIR": str(workdir / "outbox"),
             "WAYPOINT_LOG_LEVEL": "WARNING",
-            "WAYPOINT_SMS_PROVIDER": "twilio",
-            "TWILIO_ACCOUNT_SID": twilio.account_sid,
-            "TWILIO_AUTH_TOKEN": twilio.auth_token,
-            "TWILIO_FROM_NUMBER": twilio.from_number,
-            "TWILIO_API_BASE": twilio.url,
-            "WAYPOINT_EMAIL_PROVIDER": "resend",
-            "RESEND_API_KEY": resend.api_key,
-            "RESEND_API_BASE": resend.url,
-            "WAYPOINT_EMAIL_FROM": "Waypoint <care@waypoint.example>",
-            "WAYPOINT_LEDGER_URL": f"sqlite:///{workdir / 'ledger.sqlite'}",
-            "WAYPOINT_CONTACT_HASH_KEY": HASH_KEY,
+            **delivery_environment(twilio, resend, workdir / "ledger.sqlite", HASH_KEY),
         }
 
     def start_server(self) -> None:
@@ -97,6 +88,17 @@ class Lab:
             except RuntimeError:
                 await asyncio.sleep(0.5)
         raise SystemExit("dev server did not come up")
+
+    async def wait_port(self, timeout: float = 300.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            except OSError:
+                await asyncio.sleep(0.2)
+        raise SystemExit(f"dev server did not come back within {timeout:.0f} s")
 
     def stop_server(self) -> None:
         assert self.server is not None
@@ -141,7 +143,7 @@ def case_for(reference: str, index: int) -> CaseFile:
     return CaseFile.model_validate(data)
 
 
-async def retrying(what, attempts: int = 240):
+async def retrying(what, attempts: int = 1200):
     """Calls made while the server is down are tried again until it is back."""
     for i in range(attempts):
         try:
@@ -199,10 +201,13 @@ async def chaos(lab: Lab, rng: random.Random, seconds: float, stop: asyncio.Even
         lab.kill_worker()
         await asyncio.sleep(rng.uniform(0.2, 2.0))
         if not restarted and time.monotonic() > deadline - seconds * 0.6:
+            down = time.monotonic()
             lab.stop_server()  # reminders are pending in every open journey
             lab.restarts += 1
             await asyncio.sleep(3)
             lab.start_server()
+            await lab.wait_port()
+            lab.downtime = time.monotonic() - down
             restarted = True
         lab.start_worker()
 
@@ -287,7 +292,7 @@ async def main() -> int:
         print("\nchaos figures")
         print(f"  seed                      {args.seed}")
         print(f"  worker kills (SIGKILL)    {lab.kills} survived")
-        print(f"  dev server restarts       {lab.restarts}")
+        print(f"  dev server restarts       {lab.restarts} (down {lab.downtime:.0f} s)")
         print(f"  journeys                  {len(cases)} ({len(cases) - len(wrong_stage)} reached visa_travel)")
         print(f"  milestones lost           {milestones_lost}")
         print(f"  continued as new          {continued} journeys (kills may land around it)")

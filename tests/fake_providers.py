@@ -512,6 +512,25 @@ def free_port() -> int:
 # --- fixtures ------------------------------------------------------------------------------
 
 
+def delivery_environment(
+    twilio: FakeTwilio, resend: FakeResend, ledger_path: Any, hash_key: str = "test-hash-key-0123456789abcdef"
+) -> dict[str, str]:
+    """The provider settings (as ``messaging.provider_config`` reads them) pointing at these fakes."""
+    return {
+        "WAYPOINT_SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "TWILIO_FROM_NUMBER": twilio.from_number,
+        "TWILIO_API_BASE": twilio.url,
+        "WAYPOINT_EMAIL_PROVIDER": "resend",
+        "RESEND_API_KEY": resend.api_key,
+        "RESEND_API_BASE": resend.url,
+        "WAYPOINT_EMAIL_FROM": "Waypoint Journeys <care@waypoint.example>",
+        "WAYPOINT_LEDGER_URL": f"sqlite:///{ledger_path}",
+        "WAYPOINT_CONTACT_HASH_KEY": hash_key,
+    }
+
+
 @pytest.fixture
 def fake_twilio() -> Iterator[FakeTwilio]:
     fake = FakeTwilio().start()

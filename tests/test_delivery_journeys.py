@@ -25,7 +25,7 @@ from service.config import Settings
 from service.inbound import handle_inbound_sms
 from tests.polling import eventually
 from tests.conftest import Harness, make_case
-from tests.fake_providers import FakeResend, FakeTwilio, fake_resend, fake_twilio  # noqa: F401
+from tests.fake_providers import FakeResend, FakeTwilio, delivery_environment, fake_resend, fake_twilio  # noqa: F401
 from worker import build_worker
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -56,19 +56,7 @@ class Wired(Harness):
 
 
 async def _wired(env: WorkflowEnvironment, settings: Settings, tmp_path: Path, twilio: FakeTwilio, resend: FakeResend) -> AsyncIterator[Wired]:
-    environment = {
-        "WAYPOINT_SMS_PROVIDER": "twilio",
-        "TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "TWILIO_FROM_NUMBER": twilio.from_number,
-        "TWILIO_API_BASE": twilio.url,
-        "WAYPOINT_EMAIL_PROVIDER": "resend",
-        "RESEND_API_KEY": resend.api_key,
-        "RESEND_API_BASE": resend.url,
-        "WAYPOINT_EMAIL_FROM": "Waypoint Journeys <care@waypoint.example>",
-        "WAYPOINT_LEDGER_URL": f"sqlite:///{tmp_path / 'ledger.sqlite'}",
-        "WAYPOINT_CONTACT_HASH_KEY": "test-hash-key-0123456789abcdef",
-    }
+    environment = delivery_environment(twilio, resend, tmp_path / "ledger.sqlite")
     senders, ledger = senders_from_env(environment, OutboxSender(Outbox(settings.outbox_dir)))
     assert ledger is not None
     harness = Wired(env, settings)

@@ -105,7 +105,27 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class FakeHttpProvider:
+class _Modes:
+    """How a fake answers: ``mode`` for everyone, ``override(address, mode)`` for one recipient.
+    Subclasses set ``lock``, ``mode`` and ``overrides``."""
+
+    lock: threading.Lock
+    mode: str
+    overrides: dict[str, str]
+
+    def override(self, address: str, mode: str | None) -> None:
+        with self.lock:
+            if mode is None:
+                self.overrides.pop(address, None)
+            else:
+                self.overrides[address] = mode
+
+    def mode_for(self, address: str | None) -> str:
+        with self.lock:
+            return self.overrides.get(address or "", self.mode)
+
+
+class FakeHttpProvider(_Modes):
     """A threaded HTTP server; subclasses implement ``handle``."""
 
     def __init__(self) -> None:
@@ -134,17 +154,6 @@ class FakeHttpProvider:
         self._stop.set()
         self._server.shutdown()
         self._server.server_close()
-
-    def override(self, address: str, mode: str | None) -> None:
-        with self.lock:
-            if mode is None:
-                self.overrides.pop(address, None)
-            else:
-                self.overrides[address] = mode
-
-    def mode_for(self, address: str | None) -> str:
-        with self.lock:
-            return self.overrides.get(address or "", self.mode)
 
     def hang(self) -> None:
         self._stop.wait(self.hang_seconds)
@@ -448,7 +457,7 @@ class _Controller(Controller):
         super()._trigger_server()
 
 
-class FakeSmtp:
+class FakeSmtp(_Modes):
     """An SMTP relay on 127.0.0.1 recording messages; ``require_auth`` adds AUTH PLAIN/LOGIN."""
 
     def __init__(self, *, require_auth: bool = False) -> None:
@@ -475,17 +484,6 @@ class FakeSmtp:
 
     def stop(self) -> None:
         self._controller.stop()
-
-    def override(self, address: str, mode: str | None) -> None:
-        with self.lock:
-            if mode is None:
-                self.overrides.pop(address, None)
-            else:
-                self.overrides[address] = mode
-
-    def mode_for(self, address: str | None) -> str:
-        with self.lock:
-            return self.overrides.get(address or "", self.mode)
 
     def messages_to(self, address: str) -> list[SmtpRecord]:
         with self.lock:

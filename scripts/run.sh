@@ -65,7 +65,7 @@ cat <<MSG
 $DEV_NOTE
 
   In another terminal:
-    make demo                                   a sample family, accelerated time (about 2 minutes)
+    make demo                                   a sample family, accelerated time (about a minute)
     .venv/bin/python starter.py start examples/case-car-t.json
     .venv/bin/python starter.py status WJ-2026-0042
     .venv/bin/python starter.py --help

@@ -243,14 +243,20 @@ async def main() -> int:
         killer = asyncio.create_task(chaos(lab, rng, args.seconds, stop))
         await asyncio.sleep(10)
         twilio.mode, resend.mode = "ok", "ok"
-        await asyncio.gather(*(drive(journeys, c, rng) for c in cases))
+        # Each family's script is bounded: a journey that stops answering is reported, not waited on.
+        outcomes = await asyncio.gather(
+            *(asyncio.wait_for(drive(journeys, c, rng), timeout=args.seconds + 300) for c in cases), return_exceptions=True
+        )
+        unfinished = [c.case_reference for c, r in zip(cases, outcomes) if isinstance(r, BaseException)]
         await killer
         if lab.worker is None or lab.worker.poll() is not None:
             lab.start_worker()
 
         # Settle: every journey must be in visa_travel with nothing left in flight.
-        wrong_stage = []
+        wrong_stage = list(unfinished)
         for case in cases:
+            if case.case_reference in unfinished:
+                continue
             try:
                 for _ in range(240):
                     status = await retrying(lambda c=case: journeys.status(c.case_reference))
@@ -314,7 +320,8 @@ async def main() -> int:
         print(f"  seed                      {args.seed}")
         print(f"  worker kills (SIGKILL)    {lab.kills} survived")
         print(f"  dev server restarts       {lab.restarts} (down {lab.downtime:.0f} s)")
-        print(f"  journeys                  {len(cases)} ({len(cases) - len(wrong_stage)} reached visa_travel)")
+        print(f"  journeys                  {len(cases)} ({len(cases) - len(wrong_stage)} reached visa_travel"
+              + (f"; the driver could not finish {', '.join(unfinished)}" if unfinished else "") + ")")
         print(f"  runs replayed             {runs - len(not_replaying)} of {runs}"
               + (f"  (NOT replaying: {', '.join(not_replaying)}; histories in {workdir})" if not_replaying else ""))
         print(f"  milestones lost           {milestones_lost}")

@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -87,16 +88,24 @@ def _no_ledger() -> JSONResponse:
     return error(503, "inbound routing needs the delivery ledger (a real SMS/e-mail provider and WAYPOINT_LEDGER_URL)")
 
 
-@router.post("/twilio/sms", summary="Twilio: a message comes in (STOP/START keywords)",
-             response_class=Response, responses={200: {"content": {"text/xml": {}}, "description": "empty TwiML"}})
-async def twilio_inbound_sms(request: Request) -> Response:
+async def _twilio_fields(request: Request) -> tuple[dict[str, str], Any] | JSONResponse:
+    """A verified Twilio request's fields and the ledger that routes it, or the refusal."""
     params = await _twilio_params(request)
     if isinstance(params, JSONResponse):
         return params
     ledger = request.app.state.ledger
     if ledger is None:
         return _no_ledger()
-    fields = dict(params)
+    return dict(params), ledger
+
+
+@router.post("/twilio/sms", summary="Twilio: a message comes in (STOP/START keywords)",
+             response_class=Response, responses={200: {"content": {"text/xml": {}}, "description": "empty TwiML"}})
+async def twilio_inbound_sms(request: Request) -> Response:
+    got = await _twilio_fields(request)
+    if isinstance(got, JSONResponse):
+        return got
+    fields, ledger = got
     from_number, body = fields.get("From", ""), fields.get("Body", "")
     if from_number and len(from_number) <= 32 and len(body) <= 2000:
         result = await handle_inbound_sms(request.app.state.journeys.client, ledger, from_number, body)
@@ -109,13 +118,10 @@ async def twilio_inbound_sms(request: Request) -> Response:
 @router.post("/twilio/status", summary="Twilio: message status callback",
              response_class=Response, responses={200: {"content": {"text/xml": {}}, "description": "empty TwiML"}})
 async def twilio_status(request: Request) -> Response:
-    params = await _twilio_params(request)
-    if isinstance(params, JSONResponse):
-        return params
-    ledger = request.app.state.ledger
-    if ledger is None:
-        return _no_ledger()
-    fields = dict(params)
+    got = await _twilio_fields(request)
+    if isinstance(got, JSONResponse):
+        return got
+    fields, ledger = got
     sid, status = fields.get("MessageSid", ""), fields.get("MessageStatus", "")
     code = fields.get("ErrorCode") or None
     if code is not None and not _PROVIDER_CODE.match(code):

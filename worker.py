@@ -23,7 +23,7 @@ from messaging.outbox import Outbox
 from messaging.provider_config import senders_from_env
 from messaging.render import Renderer
 from service.client import connect
-from service.config import Settings
+from service.config import STICKY_QUEUE_TIMEOUT, Settings
 from service.logs import configure
 from workflows.journey import JourneyWorkflow
 
@@ -44,6 +44,7 @@ def build_worker(client: Client, settings: Settings, senders: dict[Channel, Send
         workflows=[JourneyWorkflow],
         activities=[deliveries.deliver_message],
         graceful_shutdown_timeout=timedelta(seconds=20),
+        sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
     )
 
 

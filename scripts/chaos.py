@@ -42,7 +42,7 @@ from domain.state import MessageStatus  # noqa: E402
 from messaging.ledger import Ledger  # noqa: E402
 from service import search_attributes as sa  # noqa: E402
 from service.client import data_converter  # noqa: E402
-from service.journeys import CommandRefused, Journeys  # noqa: E402
+from service.journeys import CommandRefused, JourneyBusy, Journeys  # noqa: E402
 from tests.fake_providers import FakeResend, FakeTwilio, delivery_environment  # noqa: E402
 from workflows.journey import JourneyWorkflow  # noqa: E402
 
@@ -152,7 +152,7 @@ async def retrying(what, attempts: int = 1200):
             return await what()
         except CommandRefused:
             raise
-        except (RPCError, RuntimeError):
+        except (RPCError, RuntimeError, JourneyBusy):
             await asyncio.sleep(0.5)
     raise RuntimeError("gave up after the server stayed away")
 

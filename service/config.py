@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_TASK_QUEUE = "waypoint-journeys"
+
+# A worker's sticky queue: how long a journey's next task (or a query) waits for the worker that
+# ran it last before going to any worker. Queries are given less time than that, and are retried:
+# a query that outlived a dead worker's sticky queue would be handed to a fresh worker together
+# with events that arrived meanwhile, and temporalio 1.35 then computes the journey's next
+# commands at a stale time (docs/investigations/replay-divergence-after-worker-kill/).
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=10)
+QUERY_ATTEMPT_TIMEOUT = timedelta(seconds=4)
+QUERY_ATTEMPTS = 3
+assert QUERY_ATTEMPT_TIMEOUT < STICKY_QUEUE_TIMEOUT
 
 # Every variable the worker reads (the compose test checks they are all provided).
 WORKER_ENV = (

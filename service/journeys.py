@@ -24,7 +24,8 @@ from domain.state import Message, TimelineEntry
 from domain.status import JourneyStatus, JourneySummary
 from service import search_attributes as sa
 from service.client import journey_id
-from workflows.journey import JOURNEY_WORKFLOW, JourneyInput
+from service.config import QUERY_ATTEMPT_TIMEOUT, QUERY_ATTEMPTS
+from workflows.journey import JOURNEY_WORKFLOW, STATUS_MEMO, JourneyInput
 
 T = TypeVar("T")
 
@@ -43,6 +44,10 @@ class JourneyClosed(JourneyError):
 
 class CommandRefused(JourneyError):
     pass
+
+
+class JourneyBusy(JourneyError):
+    """No worker answered a query in time (workers restarting); reads from the memo still work."""
 
 
 @dataclass
@@ -129,9 +134,26 @@ class Journeys:
             raise JourneyClosed(f"journey {case_reference} is closed; nothing more can change")
 
     async def query(self, case_reference: str, name: str, result_type: type[T]) -> T:
-        return await self._call(case_reference, lambda h: h.query(name, result_type=result_type))
+        """A query, each attempt given less time than a worker's sticky queue (service/config.py):
+        an attempt that times out clears the dead worker's stickiness, and the next one is then
+        answered by a live worker from the journey's committed history."""
+        for attempt in range(1, QUERY_ATTEMPTS + 1):
+            try:
+                return await self._call(case_reference, lambda h: h.query(
+                    name, result_type=result_type, rpc_timeout=QUERY_ATTEMPT_TIMEOUT))
+            except RPCError as err:
+                if err.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED) and \
+                        "Timeout expired" not in err.message:
+                    raise
+        raise JourneyBusy(f"journey {case_reference} did not answer in time (workers restarting?); try again")
 
     async def status(self, case_reference: str) -> JourneyStatus:
+        """The status the journey published with its last completed task (its memo); journeys
+        started before the memo existed are asked by query."""
+        description = await self._call(case_reference, lambda h: h.describe())
+        published = await description.memo_value(STATUS_MEMO, None, type_hint=JourneyStatus)
+        if published is not None:
+            return published
         return await self.query(case_reference, "status", JourneyStatus)
 
     async def messages(self, case_reference: str) -> list[Message]:
@@ -148,19 +170,8 @@ class Journeys:
         include_closed: bool = False,
         limit: int = 500,
     ) -> list[ListedJourney]:
-        clauses = [f"WorkflowType = '{JOURNEY_WORKFLOW}'"]
-        if not include_closed:
-            clauses.append("ExecutionStatus = 'Running'")
-        if stage is not None:
-            clauses.append(f"{sa.STAGE.name} = '{Stage(stage).value}'")
-        if coordinator is not None:
-            if not coordinator.replace("-", "").replace("_", "").isalnum():
-                raise JourneyError("coordinator id may contain letters, digits, - and _ only")
-            clauses.append(f"{sa.COORDINATOR.name} = '{coordinator}'")
-        if overdue is not None:
-            clauses.append(f"{sa.OVERDUE.name} = {'true' if overdue else 'false'}")
         found: list[ListedJourney] = []
-        async for wf in self.client.list_workflows(" AND ".join(clauses), limit=limit):
+        async for wf in self.client.list_workflows(self._listing(stage, coordinator, overdue, include_closed), limit=limit):
             attrs = wf.typed_search_attributes
             found.append(
                 ListedJourney(
@@ -175,3 +186,33 @@ class Journeys:
                 )
             )
         return sorted(found, key=lambda j: j.case_reference)
+
+    async def statuses(self, coordinator: str | None = None, limit: int = 500) -> list[JourneyStatus]:
+        """The published status of every running journey (of one coordinator), from one listing
+        call: no worker is asked, so this stays fast with many journeys and works while workers
+        are down. Journeys started before the status memo existed are asked one by one."""
+        found: list[JourneyStatus] = []
+        async for wf in self.client.list_workflows(self._listing(None, coordinator, None, False), limit=limit):
+            published = await wf.memo_value(STATUS_MEMO, None, type_hint=JourneyStatus)
+            if published is None:
+                try:
+                    published = await self.status(wf.id.removeprefix("journey-"))
+                except (JourneyError, RPCError):
+                    continue
+            found.append(published)
+        return sorted(found, key=lambda j: j.case_reference)
+
+    @staticmethod
+    def _listing(stage: Stage | None, coordinator: str | None, overdue: bool | None, include_closed: bool) -> str:
+        clauses = [f"WorkflowType = '{JOURNEY_WORKFLOW}'"]
+        if not include_closed:
+            clauses.append("ExecutionStatus = 'Running'")
+        if stage is not None:
+            clauses.append(f"{sa.STAGE.name} = '{Stage(stage).value}'")
+        if coordinator is not None:
+            if not coordinator.replace("-", "").replace("_", "").isalnum():
+                raise JourneyError("coordinator id may contain letters, digits, - and _ only")
+            clauses.append(f"{sa.COORDINATOR.name} = '{coordinator}'")
+        if overdue is not None:
+            clauses.append(f"{sa.OVERDUE.name} = {'true' if overdue else 'false'}")
+        return " AND ".join(clauses)

@@ -50,6 +50,10 @@ with workflow.unsafe.imports_passed_through():
     from service import search_attributes as sa
 
 JOURNEY_WORKFLOW = "journey"
+# The memo key holding the journey's JourneyStatus, and the patch that introduced it
+# (docs/changing-workflows.md): journeys started before it replay without the memo.
+STATUS_MEMO = "status"
+STATUS_MEMO_PATCH = "journey-status-memo-v1"
 
 Cmd = TypeVar("Cmd", bound=BaseModel)
 
@@ -91,6 +95,7 @@ class JourneyWorkflow:
         self._woken = False
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._published: dict[str, Any] = {}
+        self._published_status: str | None = None
 
     # -- main loop --------------------------------------------------------------------------
 
@@ -213,7 +218,8 @@ class JourneyWorkflow:
     # -- search attributes --------------------------------------------------------------------
 
     def _publish(self) -> None:
-        """Upsert the listing attributes that changed (codes and flags only, never personal data)."""
+        """Upsert the listing attributes that changed (codes and flags only, never personal data)
+        and the status memo."""
         state = self._state
         wanted: list[SearchAttributePair[Any]] = [
             SearchAttributePair(sa.CASE_REFERENCE, state.case.case_reference),
@@ -228,6 +234,15 @@ class JourneyWorkflow:
         if changed:
             workflow.upsert_search_attributes([p.key.value_set(p.value) for p in changed])
             self._published.update({p.key.name: p.value for p in changed})
+        if workflow.patched(STATUS_MEMO_PATCH):
+            # The status read model, kept in the (encrypted) memo: reads describe the journey
+            # instead of querying a worker, so they work while workers are down and never make
+            # a worker rebuild a journey (see service/config.py, STICKY_QUEUE_TIMEOUT).
+            status = journey_status(state)
+            serialized = status.model_dump_json()
+            if serialized != self._published_status:
+                workflow.upsert_memo({STATUS_MEMO: status})
+                self._published_status = serialized
 
     # -- commands -----------------------------------------------------------------------------
 

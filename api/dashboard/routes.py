@@ -52,7 +52,6 @@ HERE = Path(__file__).resolve().parent
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 _REF = re.compile(CASE_REFERENCE_PATTERN)
-STATUS_CONCURRENCY = 16
 
 
 class SignInRequired(Exception):
@@ -171,38 +170,21 @@ async def choose_language(to: str = "en", next: str = "/dashboard/") -> Response
 # --- Today and Journeys ----------------------------------------------------------------------------
 
 
-async def _gather_status(journeys: Journeys, refs: list[str]) -> list[tuple[str, Any, Any]]:
-    limit = asyncio.Semaphore(STATUS_CONCURRENCY)
-
-    async def one(ref: str) -> tuple[str, Any, Any]:
-        async with limit:
-            try:
-                status, messages = await asyncio.wait_for(
-                    asyncio.gather(journeys.status(ref), journeys.messages(ref)), timeout=10)
-                return ref, status, messages
-            except (JourneyError, RPCError, TimeoutError):
-                return ref, None, None
-
-    return list(await asyncio.gather(*(one(r) for r in refs)))
-
-
 @router.get("/")
 async def today(request: Request, scope: str = "mine") -> Response:
     session, account = _signed_in(request)
     scope = "all" if scope == "all" else "mine"
     journeys = _journeys(request)
     try:
-        listed = await journeys.list(coordinator=account.id if scope == "mine" else None)
-    except RPCError:
+        statuses = await asyncio.wait_for(journeys.statuses(coordinator=account.id if scope == "mine" else None), 20)
+    except (RPCError, TimeoutError):
         return render(request, "error.html", session, account, status=503, message="unavailable")
     now = datetime.now(UTC)
     people: list[NeedsPerson] = []
-    for ref, status, messages in await _gather_status(journeys, [j.case_reference for j in listed]):
-        if status is None:
-            continue
-        found = reasons(status, messages, now)
+    for status in statuses:
+        found = reasons(status, now)
         if found:
-            people.append(NeedsPerson(ref, status.coordinator, status.stage.value, found))
+            people.append(NeedsPerson(status.case_reference, status.coordinator, status.stage.value, found))
     return render(request, "today.html", session, account, scope=scope, people=people, page="today")
 
 
@@ -245,7 +227,7 @@ async def _journey_page(request: Request, session: Session, account: Account, re
     now = datetime.now(UTC)
     return render(
         request, "journey.html", session, account, status=status_code, s=status, messages=messages,
-        nodes=picture(status, timeline), reasons=reasons(status, messages, now), error=error,
+        nodes=picture(status, timeline), reasons=reasons(status, now), error=error,
         done=done if done and f"done_{done}" in _DONE else None, when=_when, page="journey",
         rejection_reasons=[r.value for r in RejectionReason], pause_reasons=[r.value for r in PauseReason],
         close_reasons=[r.value for r in CloseReason], awaited={RecordStatus.REQUESTED, RecordStatus.REJECTED},

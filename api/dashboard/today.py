@@ -1,4 +1,4 @@
-"""Who needs a person today, and why: pure functions over a journey's status and messages."""
+"""Who needs a person today, and why: pure functions over a journey's status."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.records import RecordStatus
-from domain.state import AlertKind, Message, MessageStatus
+from domain.state import AlertKind, MessageStatus
 from domain.status import JourneyStatus
 
 WEEK = timedelta(days=7)
@@ -27,7 +27,7 @@ class NeedsPerson:
     reasons: list[Reason]
 
 
-def reasons(status: JourneyStatus, messages: list[Message], now: datetime) -> list[Reason]:
+def reasons(status: JourneyStatus, now: datetime) -> list[Reason]:
     if status.closed:
         return []
     found: list[Reason] = []
@@ -45,7 +45,7 @@ def reasons(status: JourneyStatus, messages: list[Message], now: datetime) -> li
     if due:
         found.append(Reason("r_deadline", due))
     if AlertKind.DELIVERY_FAILED in kinds or any(
-        m.status == MessageStatus.FAILED or (m.delivery or "") in FAILED_DELIVERY for m in messages
+        m.status == MessageStatus.FAILED or (m.delivery or "") in FAILED_DELIVERY for m in status.delivery_problems
     ):
         found.append(Reason("r_delivery"))
     if AlertKind.VISA_EXPIRES_TOO_SOON in kinds:

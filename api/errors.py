@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 from temporalio.service import RPCError
 
-from service.journeys import CommandRefused, JourneyClosed, JourneyError, JourneyNotFound
+from service.journeys import CommandRefused, JourneyBusy, JourneyClosed, JourneyError, JourneyNotFound
 
 log = logging.getLogger("waypoint.api")
 
@@ -101,6 +101,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(JourneyError)
     async def _journey_error(request: Request, exc: JourneyError) -> JSONResponse:
         return error(422, str(exc))
+
+    @app.exception_handler(JourneyBusy)
+    async def _busy(request: Request, exc: JourneyBusy) -> JSONResponse:
+        return error(503, str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(RPCError)
     async def _rpc(request: Request, exc: RPCError) -> JSONResponse:

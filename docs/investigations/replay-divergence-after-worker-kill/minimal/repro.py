@@ -4,11 +4,12 @@
         docs/investigations/replay-divergence-after-worker-kill/minimal/repro.py [runs per setting]
 
 Per run: worker A starts ClockWorkflow (a 4 s timer), A is SIGKILLed 1.5 s later, worker B
-starts at once, and from 1.5 s after B is up the workflow is queried every 0.2 s. The first query
+starts at once, and from 1.5 s after B is up the workflow is queried every 0.2 s (unless the
+setting has no reads). The first query
 goes to A's dead sticky queue before the timer fires; after the sticky timeout (8 s) the server
 clears stickiness and sends it to B as a direct ("legacy") query whose history already holds the
 fired timer. Then the whole history is replayed. Printed: one line per run and a summary per
-max_cached_workflows setting.
+setting (reads, query time limit, workflow cache).
 """
 import asyncio
 import os
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client
@@ -38,7 +40,7 @@ def free_port() -> int:
     return port
 
 
-async def one_run(client: Client, address: str, cache: int, query: bool) -> str:
+async def one_run(client: Client, address: str, cache: int, query: bool, attempt_s: float | None) -> str:
     task_queue = "clock-" + uuid.uuid4().hex[:6]
 
     def worker() -> subprocess.Popen:
@@ -58,7 +60,8 @@ async def one_run(client: Client, address: str, cache: int, query: bool) -> str:
     end = time.monotonic() + 25
     while query and time.monotonic() < end:
         try:
-            await asyncio.wait_for(handle.query(ClockWorkflow.status), 30)
+            timeout = None if attempt_s is None else timedelta(seconds=attempt_s)
+            await asyncio.wait_for(handle.query(ClockWorkflow.status, rpc_timeout=timeout), 30)
         except Exception:
             pass
         if (await handle.describe()).status.name == "COMPLETED":
@@ -89,14 +92,20 @@ async def main() -> None:
         except RuntimeError:
             await asyncio.sleep(0.3)
     try:
-        for cache, query in ((1000, False), (1000, True), (0, True)):
+        settings = [
+            ("no reads", 1000, False, None),
+            ("queries, no time limit", 1000, True, None),
+            ("queries, 4 s per attempt (the service's read path)", 1000, True, 4.0),
+            ("queries, no time limit, no workflow cache", 0, True, None),
+        ]
+        for label, cache, query, attempt_s in settings:
             outcomes = []
             for i in range(runs):
-                outcome = await one_run(client, address, cache, query)
+                outcome = await one_run(client, address, cache, query, attempt_s)
                 outcomes.append(outcome)
-                print(f"max_cached_workflows={cache} queries={'yes' if query else 'no'} run {i + 1}: {outcome}", flush=True)
+                print(f"{label}, run {i + 1}: {outcome}", flush=True)
             bad = sum("DOES NOT" in o for o in outcomes)
-            print(f"== max_cached_workflows={cache}, queries {'yes' if query else 'no'}: {bad} of {runs} runs do not replay", flush=True)
+            print(f"== {label}: {bad} of {runs} runs do not replay", flush=True)
     finally:
         server.terminate()
         server.wait()

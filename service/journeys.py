@@ -133,11 +133,11 @@ class Journeys:
         if description.status != WorkflowExecutionStatus.RUNNING:
             raise JourneyClosed(f"journey {case_reference} is closed; nothing more can change")
 
-    async def query(self, case_reference: str, name: str, result_type: type[T]) -> T:
+    async def query(self, case_reference: str, name: str, result_type: type[T], attempts: int = QUERY_ATTEMPTS) -> T:
         """A query, each attempt given less time than a worker's sticky queue (service/config.py):
         an attempt that times out clears the dead worker's stickiness, and the next one is then
         answered by a live worker from the journey's committed history."""
-        for attempt in range(1, QUERY_ATTEMPTS + 1):
+        for _ in range(attempts):
             try:
                 return await self._call(case_reference, lambda h: h.query(
                     name, result_type=result_type, rpc_timeout=QUERY_ATTEMPT_TIMEOUT))
@@ -148,13 +148,23 @@ class Journeys:
         raise JourneyBusy(f"journey {case_reference} did not answer in time (workers restarting?); try again")
 
     async def status(self, case_reference: str) -> JourneyStatus:
-        """The status the journey published with its last completed task (its memo); journeys
-        started before the memo existed are asked by query."""
+        """The status the journey published with its last completed task (its memo).
+
+        While a task is pending (a signal or a fired timer not yet processed) the journey is
+        asked by query instead, which the server answers together with that task, so a record
+        reported a moment ago shows. If no worker answers in time the published status is
+        returned. Journeys started before the memo existed are always asked by query."""
         description = await self._call(case_reference, lambda h: h.describe())
         published = await description.memo_value(STATUS_MEMO, None, type_hint=JourneyStatus)
-        if published is not None:
+        if published is None:
+            return await self.query(case_reference, "status", JourneyStatus)
+        pending = description.raw_description.HasField("pending_workflow_task")
+        if not pending or description.status != WorkflowExecutionStatus.RUNNING:
             return published
-        return await self.query(case_reference, "status", JourneyStatus)
+        try:
+            return await self.query(case_reference, "status", JourneyStatus, attempts=1)
+        except JourneyBusy:
+            return published
 
     async def messages(self, case_reference: str) -> list[Message]:
         return await self.query(case_reference, "messages", list[Message])

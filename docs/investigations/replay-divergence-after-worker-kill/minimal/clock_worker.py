@@ -22,16 +22,24 @@ class ClockWorkflow:
 
     def __init__(self) -> None:
         self.state = "waiting"
+        self.finish = False
 
     @workflow.run
-    async def run(self, wait_seconds: float) -> str:
+    async def run(self, wait_seconds: float, wait_for_finish: bool = False) -> str:
         deadline = workflow.now() + timedelta(seconds=wait_seconds)
         while workflow.now() < deadline:
             await workflow.sleep(deadline - workflow.now())
         self.state = "pinging"
         await workflow.execute_activity(ping, start_to_close_timeout=timedelta(seconds=10))
+        if wait_for_finish:  # stays open (for reset_stuck.py) until signalled
+            self.state = "waiting for finish"
+            await workflow.wait_condition(lambda: self.finish)
         self.state = "done"
         return "done"
+
+    @workflow.signal
+    def finish_now(self) -> None:
+        self.finish = True
 
     @workflow.query
     def status(self) -> str:

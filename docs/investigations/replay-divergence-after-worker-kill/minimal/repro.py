@@ -78,8 +78,8 @@ async def one_run(client: Client, address: str, cache: int, query: bool, attempt
     return f"timers started {timers}; {verdict}"
 
 
-async def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+async def dev_server() -> tuple[subprocess.Popen, Client, str]:
+    """A fresh Temporal dev server (in memory) and a client for it."""
     port = free_port()
     server = subprocess.Popen([os.environ["WAYPOINT_TEMPORAL_BIN"], "server", "start-dev", "--ip", "127.0.0.1",
                                "--port", str(port), "--headless", "--log-level", "error"],
@@ -87,10 +87,15 @@ async def main() -> None:
     address = f"127.0.0.1:{port}"
     for _ in range(100):
         try:
-            client = await Client.connect(address)
-            break
+            return server, await Client.connect(address), address
         except RuntimeError:
             await asyncio.sleep(0.3)
+    raise RuntimeError("the dev server did not start")
+
+
+async def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    server, client, address = await dev_server()
     try:
         settings = [
             ("no reads", 1000, False, None),
@@ -112,4 +117,5 @@ async def main() -> None:
     os._exit(0)
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,63 @@
+"""Status reads come from the status the journey publishes (its memo), so they need no worker;
+while a task is pending they ask the journey, so a record reported a moment ago shows."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from domain.commands import RecordReceived
+from domain.records import RecordStatus
+from service.config import QUERY_ATTEMPT_TIMEOUT, Settings
+from service.journeys import JourneyBusy, Journeys
+from tests.conftest import make_case
+from tests.polling import eventually
+from worker import build_worker
+from workflows.journey import STATUS_MEMO
+
+pytestmark = pytest.mark.temporal
+
+
+async def test_status_follows_a_reported_record_and_is_read_while_no_worker_runs(
+    dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    journeys = Journeys(dev_env.client, settings.task_queue)
+    case = make_case()
+    ref = case.case_reference
+
+    async def published() -> bool:
+        description = await journeys.handle(ref).describe()
+        return await description.memo_value(STATUS_MEMO, None) is not None
+
+    try:
+        async with build_worker(dev_env.client, settings):
+            await journeys.start(case)
+            await eventually(published)
+            requested = [r.record_type for r in (await journeys.status(ref)).records if r.status == RecordStatus.REQUESTED]
+            first, second = requested[:2]
+            await journeys.report_record_received(ref, RecordReceived(record_type=first, document_id="doc-1"))
+            # Read straight after the signal: answered with the task that processes it.
+            status = await journeys.status(ref)
+            assert {r.record_type: r.status for r in status.records}[first] == RecordStatus.RECEIVED
+
+        # No worker now. With nothing pending, the published status is read at once.
+        started = time.monotonic()
+        status = await journeys.status(ref)
+        assert time.monotonic() - started < QUERY_ATTEMPT_TIMEOUT.total_seconds()  # no query was tried
+        assert {r.record_type: r.status for r in status.records}[first] == RecordStatus.RECEIVED
+
+        # A record arrives while no worker runs: the read asks once, nobody answers, and the last
+        # published status comes back (the new record is not in it yet) instead of an error.
+        await journeys.report_record_received(ref, RecordReceived(record_type=second, document_id="doc-2"))
+        started = time.monotonic()
+        status = await journeys.status(ref)
+        waited = time.monotonic() - started
+        assert QUERY_ATTEMPT_TIMEOUT.total_seconds() - 0.5 <= waited < QUERY_ATTEMPT_TIMEOUT.total_seconds() + 3
+        assert {r.record_type: r.status for r in status.records}[second] == RecordStatus.REQUESTED
+        # Reads that only a worker can answer say so.
+        with pytest.raises(JourneyBusy, match="did not answer in time"):
+            await journeys.query(ref, "messages", list, attempts=1)
+    finally:
+        await journeys.handle(ref).terminate(reason="test finished")

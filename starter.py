@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case_file import CaseFile
 from domain.commands import (
@@ -53,6 +54,7 @@ from messaging.outbox import Outbox
 from messaging.provider_config import senders_from_env
 from service.inbound import handle_delivery_status, handle_inbound_sms
 from service.journeys import JourneyError, Journeys
+from service.replay_check import ReplayCheck
 
 
 class InputProblem(Exception):
@@ -234,6 +236,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--code", help="the provider's error code, if any")
 
     sub.add_parser("demo", help="run a sample family through a journey with accelerated time")
+
+    s = sub.add_parser("check-replay", help="replay journeys' real histories on this code (before a deploy; "
+                                            "on call, to find a stuck journey and where to reset it)")
+    s.add_argument("case_reference", nargs="*", help="these journeys (default: every open journey)")
+    s.add_argument("--all", action="store_true", help="closed journeys too")
+    s.add_argument("--keep", metavar="DIR", help="save histories that do not replay in DIR")
     return p
 
 
@@ -246,12 +254,46 @@ async def _update(journeys: Journeys, ref: str, update: str, cmd: BaseModel) -> 
           f"{', paused' if result.paused else ''}{', closed (' + str(result.close_reason) + ')' if result.closed else ''}")
 
 
-async def run(args: argparse.Namespace, settings: Settings) -> None:
+async def check_replay(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every run checked replays, 1 when one does not (with how to recover)."""
+    refs = list(args.case_reference)
+    client = await connect(settings)
+    journeys = Journeys(client, settings.task_queue)
+    handles = [journeys.handle(ref) for ref in refs]  # a malformed reference stops here, before any call
+    check = ReplayCheck()
+    keep = Path(args.keep) if args.keep else None
+    if refs:
+        outcomes = []
+        for ref, handle in zip(refs, handles):
+            try:
+                run_id = (await handle.describe()).run_id
+                history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+            except RPCError as err:
+                if err.status == RPCStatusCode.NOT_FOUND:
+                    raise InputProblem(f"no journey with case reference {ref}") from None
+                raise
+            outcomes.append(await check.history(history, run_id))
+    else:
+        outcomes = [o async for o in check.journeys(client, open_only=not args.all, keep_failing_in=keep)]
+    for o in outcomes:
+        if o.replays and refs:
+            print(f"{o.workflow_id}: replays ({o.events} events)")
+        elif not o.replays:
+            print(f"{o.workflow_id} (run {o.run_id}): DOES NOT REPLAY: {o.failure}")
+            if o.reset_command():
+                print(f"    to recover, run its first failing task again: {o.reset_command()}")
+    print(f"{sum(o.replays for o in outcomes)} of {len(outcomes)} runs replay on this code")
+    return 0 if all(o.replays for o in outcomes) else 1
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "demo":
         from demo import run_demo  # noqa: PLC0415 - only the demo needs it
 
         await run_demo(settings)
-        return
+        return 0
+    if args.command == "check-replay":
+        return await check_replay(args, settings)
     # Validate everything local before connecting: bad input never reaches Temporal.
     payload: BaseModel | None = None
     c = args.command
@@ -286,7 +328,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
 
     if c in ("inbound-sms", "delivery-status"):
         await run_inbound(args, settings)
-        return
+        return 0
 
     client = await connect(settings)
     journeys = Journeys(client, settings.task_queue)
@@ -327,13 +369,14 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
                                     overdue=True if args.overdue else None, include_closed=args.closed)
         if args.json:
             _print_json(found)
-            return
+            return 0
         if not found:
             print("no journeys")
         for j in found:
             flags = " ".join(f for f, on in (("OVERDUE", j.overdue), ("PAUSED", j.paused),
                                              ("ATTENTION", j.needs_attention)) if on)
             print(f"{j.case_reference:<16} {j.stage:<16} {j.pathway:<15} {j.coordinator:<16} {j.status:<10} {flags}")
+    return 0
 
 
 async def run_inbound(args: argparse.Namespace, settings: Settings) -> None:
@@ -360,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings.from_env()
     try:
-        asyncio.run(run(args, settings))
+        code = asyncio.run(run(args, settings))
     except (InputProblem, JourneyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -369,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: cannot reach Temporal: {err}", file=sys.stderr)
             return 3
         raise
-    return 0
+    return code
 
 
 def exit_now(code: int) -> None:

@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 
 from temporalio.client import Client, WorkflowQueryFailedError  # noqa: E402
 from temporalio.service import RPCError  # noqa: E402
-from temporalio.worker import Replayer  # noqa: E402
 
 from domain.case_file import CaseFile  # noqa: E402
 from domain.commands import AdvanceStage, ApplyMilestone, CloseJourney, RecordReceived, ReviewRecord  # noqa: E402
@@ -43,8 +42,8 @@ from messaging.ledger import Ledger  # noqa: E402
 from service import search_attributes as sa  # noqa: E402
 from service.client import data_converter  # noqa: E402
 from service.journeys import CommandRefused, JourneyBusy, Journeys  # noqa: E402
+from service.replay_check import ReplayCheck  # noqa: E402
 from tests.fake_providers import FakeResend, FakeTwilio, delivery_environment  # noqa: E402
-from workflows.journey import JourneyWorkflow  # noqa: E402
 
 HASH_KEY = "chaos-hash-key-0123456789abcdef"
 
@@ -276,16 +275,9 @@ async def main() -> int:
         after_close = (len(twilio.messages), len(resend.messages))
 
         # Every run of every journey must replay on the current code (what a fresh worker does).
-        replayer = Replayer(workflows=[JourneyWorkflow], data_converter=data_converter())
-        not_replaying: list[str] = []
-        runs = 0
-        async for wf in client.list_workflows("WorkflowType = 'journey'"):
-            runs += 1
-            history = await client.get_workflow_handle(wf.id, run_id=wf.run_id).fetch_history()
-            result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-            if result.replay_failure is not None:
-                not_replaying.append(wf.id)
-                (workdir / f"not-replaying-{wf.id}-{wf.run_id}.json").write_text(history.to_json())
+        outcomes = [o async for o in ReplayCheck().journeys(client, open_only=False, keep_failing_in=workdir)]
+        runs = len(outcomes)
+        not_replaying = [o.workflow_id for o in outcomes if not o.replays]
 
         # Figures.
         expected: set[str] = set()

@@ -6,8 +6,9 @@
 1. Poison: the race from repro.py (queries with no time limit while worker A is dead).
 2. Stuck: kill worker B (which had the run cached), start worker C, signal the workflow: every
    workflow task on C fails with a nondeterminism error.
-3. Reset with the CLI to the last WorkflowTaskCompleted before the task that followed the sticky
-   timeout; the signal sent after that point is re-applied and the new run finishes.
+3. `service/replay_check.py` finds the first task that does not replay; reset with the CLI to
+   its WorkflowTaskCompleted: that task runs again on a fresh worker, the signal sent after it
+   is re-applied and the new run finishes.
 """
 import asyncio
 import os
@@ -21,9 +22,10 @@ from pathlib import Path
 from temporalio.worker import Replayer
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parents[3])]
 from clock_worker import ClockWorkflow  # noqa: E402
 from repro import dev_server  # noqa: E402
+from service.replay_check import ReplayCheck  # noqa: E402
 
 TEMPORAL = os.environ["WAYPOINT_TEMPORAL_BIN"]
 
@@ -69,12 +71,13 @@ async def main() -> None:
     pending = (await handle.describe()).raw_description.pending_workflow_task
     print(f"2. stuck: the workflow task on a fresh worker is at attempt {pending.attempt}")
 
-    events = history.events
-    timed_out = next(i for i, e in enumerate(events) if e.HasField("workflow_task_timed_out_event_attributes"))
-    good = max(e.event_id for e in events[:timed_out] if e.HasField("workflow_task_completed_event_attributes"))
+    # The service's own check (service/replay_check.py) names the task to reset to.
+    outcome = await ReplayCheck(Replayer(workflows=[ClockWorkflow])).history(history)
+    print(f"3. replay check: {outcome.failure}; first task that does not replay: event {outcome.reset_to}")
     out = subprocess.run([TEMPORAL, "workflow", "reset", "--address", address, "--workflow-id", workflow_id,
-                          "--event-id", str(good), "--reason", "stale-time commands"], capture_output=True, text=True)
-    print(f"3. reset to event {good}: exit {out.returncode}")
+                          "--event-id", str(outcome.reset_to), "--reason", "stale-time commands"],
+                         capture_output=True, text=True)
+    print(f"   reset to event {outcome.reset_to}: exit {out.returncode}")
     fresh = client.get_workflow_handle(workflow_id)
     print("   result of the new run:", await asyncio.wait_for(fresh.result(), 40))
     new_history = await fresh.fetch_history()

@@ -166,11 +166,11 @@ class Journeys:
         except JourneyBusy:
             return published
 
-    async def messages(self, case_reference: str) -> list[Message]:
-        return await self.query(case_reference, "messages", list[Message])
+    async def messages(self, case_reference: str, attempts: int = QUERY_ATTEMPTS) -> list[Message]:
+        return await self.query(case_reference, "messages", list[Message], attempts)
 
-    async def timeline(self, case_reference: str) -> list[TimelineEntry]:
-        return await self.query(case_reference, "timeline", list[TimelineEntry])
+    async def timeline(self, case_reference: str, attempts: int = QUERY_ATTEMPTS) -> list[TimelineEntry]:
+        return await self.query(case_reference, "timeline", list[TimelineEntry], attempts)
 
     async def list(
         self,

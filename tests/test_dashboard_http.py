@@ -10,8 +10,12 @@ import pytest
 
 from api.app import create_app
 from api.dashboard.accounts import Account, Coordinators, hash_password
+from service.journeys import Journeys
 from tests.api_harness import api_settings, served
 from tests.conftest import Harness, make_case
+from tests.polling import eventually
+from worker import build_worker
+from workflows.journey import STATUS_MEMO
 
 pytestmark = pytest.mark.temporal
 PASSWORD = "a long dev password " + secrets.token_hex(4)
@@ -117,3 +121,29 @@ async def test_milestones_from_the_dashboard_move_a_journey_on(dev: Harness):
         status = await dev.journeys.status(ref)
         assert status.stage.value == "eligibility" and status.pathway.value == "car_t"
         assert {"review_started", "review_outcome"} <= set(status.milestones_done)
+
+
+async def test_the_journey_page_shows_the_published_status_while_no_worker_runs(dev_env, settings):
+    """Workers down: the page still opens on the journey's last published status and says that
+    messages and timeline cannot be read, instead of failing."""
+    accounts = Coordinators([Account("coord-lin", hash_password(PASSWORD), "en")])
+    journeys = Journeys(dev_env.client, settings.task_queue)
+    case = make_case(coordinator={"id": "coord-lin"})
+    ref = case.case_reference
+
+    async def published() -> bool:
+        return await (await journeys.handle(ref).describe()).memo_value(STATUS_MEMO, None) is not None
+
+    try:
+        async with build_worker(dev_env.client, settings):
+            await journeys.start(case)
+            await eventually(published)
+        app = create_app(settings, journeys, None, api_settings(coordinators=accounts, session_secret=secrets.token_urlsafe(32)))
+        async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as web:
+            page = await web.get("/dashboard/login")
+            await web.post("/dashboard/login", data={"account": "coord-lin", "password": PASSWORD, "csrf_token": _csrf(page.text)})
+            page = await web.get(f"/dashboard/journeys/{ref}")
+            assert page.status_code == 200, page.text
+            assert 'data-testid="partial"' in page.text and 'data-testid="stage"' in page.text
+    finally:
+        await journeys.handle(ref).terminate(reason="test finished")

@@ -32,6 +32,8 @@ WORDS: dict[str, dict[str, str]] = {
         "accept": "accept", "reject": "reject", "waive": "waive", "reason": "Reason", "apply": "Apply",
         "messages": "Messages", "event": "Event", "recipient": "To", "channel": "Channel",
         "sent_at": "Sent", "delivery": "Delivery", "no_messages": "No messages yet.",
+        "partial": "Messages and the timeline cannot be read right now (no worker answered). "
+                   "The rest is the status the journey last published.",
         "consent": "Consent to inform the local team", "yes": "yes", "no": "no", "record_consent": "Record consent",
         "withdraw_consent": "Withdraw consent", "opt_outs": "Opted out", "none": "none",
         "milestone": "Record milestone", "record_it": "Record", "outcome": "Outcome", "pathway": "Pathway",
@@ -70,6 +72,7 @@ WORDS: dict[str, dict[str, str]] = {
         "accept": "接受", "reject": "退回", "waive": "免除", "reason": "原因", "apply": "提交",
         "messages": "消息", "event": "事件", "recipient": "收件人", "channel": "渠道",
         "sent_at": "发送时间", "delivery": "送达情况", "no_messages": "尚无消息。",
+        "partial": "暂时无法读取消息和时间线（没有工作进程响应）。其余内容为该旅程最近发布的状态。",
         "consent": "告知当地医疗团队的同意", "yes": "是", "no": "否", "record_consent": "记录同意",
         "withdraw_consent": "撤回同意", "opt_outs": "已退订", "none": "无",
         "milestone": "记录里程碑", "record_it": "记录", "outcome": "评估结论", "pathway": "治疗路径",

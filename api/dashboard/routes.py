@@ -218,16 +218,21 @@ async def _journey_page(request: Request, session: Session, account: Account, re
         return render(request, "error.html", session, account, status=404, message="not_found")
     journeys = _journeys(request)
     try:
-        status, messages, timeline = await asyncio.gather(
-            journeys.status(ref), journeys.messages(ref), journeys.timeline(ref))
+        status = await journeys.status(ref)
     except JourneyNotFound:
         return render(request, "error.html", session, account, status=404, message="not_found")
     except (RPCError, JourneyError):
         return render(request, "error.html", session, account, status=503, message="unavailable")
+    # Messages and timeline need a worker; without one the page still shows the published status.
+    partial = False
+    try:
+        messages, timeline = await asyncio.gather(journeys.messages(ref, attempts=1), journeys.timeline(ref, attempts=1))
+    except (RPCError, JourneyError):
+        messages, timeline, partial = [], [], True
     now = datetime.now(UTC)
     return render(
         request, "journey.html", session, account, status=status_code, s=status, messages=messages,
-        nodes=picture(status, timeline), reasons=reasons(status, now), error=error,
+        nodes=picture(status, timeline), reasons=reasons(status, now), error=error, partial=partial,
         done=done if done and f"done_{done}" in _DONE else None, when=_when, page="journey",
         rejection_reasons=[r.value for r in RejectionReason], pause_reasons=[r.value for r in PauseReason],
         close_reasons=[r.value for r in CloseReason], awaited={RecordStatus.REQUESTED, RecordStatus.REJECTED},

@@ -54,7 +54,7 @@ async def test_status_follows_a_reported_record_and_is_read_while_no_worker_runs
         started = time.monotonic()
         status = await journeys.status(ref)
         waited = time.monotonic() - started
-        assert QUERY_ATTEMPT_TIMEOUT.total_seconds() - 0.5 <= waited < QUERY_ATTEMPT_TIMEOUT.total_seconds() + 3
+        assert waited >= QUERY_ATTEMPT_TIMEOUT.total_seconds() - 0.5  # it did ask, and nobody answered
         assert {r.record_type: r.status for r in status.records}[second] == RecordStatus.REQUESTED
         # Reads that only a worker can answer say so.
         with pytest.raises(JourneyBusy, match="did not answer in time"):

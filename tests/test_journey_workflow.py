@@ -3,7 +3,8 @@ close, continue-as-new."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -206,10 +207,12 @@ async def test_treatment_pathways_end_to_end(dev: Harness, pathway: str):
 
 
 async def test_close_silences_deferred_messages(dev: Harness):
-    # guardian-2 lives in a zone where it is night now: their messages wait for the morning.
+    # The guardian's quiet hours run from an hour ago to two hours from now in their own zone
+    # (whatever the time of day the test runs at): their messages wait.
+    local = datetime.now(ZoneInfo("Asia/Almaty"))
+    quiet = {"start": (local - timedelta(hours=1)).strftime("%H:%M"), "end": (local + timedelta(hours=2)).strftime("%H:%M")}
     case = make_case(guardians=[
-        {"name": "A", "timezone": "Asia/Almaty", "email": "a@example.org", "language": "ru",
-         "quiet_hours": {"start": "00:00", "end": "23:59"}},
+        {"name": "A", "timezone": "Asia/Almaty", "email": "a@example.org", "language": "ru", "quiet_hours": quiet},
     ])
     ref = case.case_reference
     await dev.journeys.start(case)

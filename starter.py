@@ -259,7 +259,7 @@ async def check_replay(args: argparse.Namespace, settings: Settings) -> int:
     refs = list(args.case_reference)
     client = await connect(settings)
     journeys = Journeys(client, settings.task_queue)
-    handles = [journeys.handle(ref) for ref in refs]  # a malformed reference stops here, before any call
+    handles = [journeys.handle(ref) for ref in refs]  # a malformed reference stops here, before any lookup
     check = ReplayCheck()
     keep = Path(args.keep) if args.keep else None
     if refs:
@@ -267,12 +267,11 @@ async def check_replay(args: argparse.Namespace, settings: Settings) -> int:
         for ref, handle in zip(refs, handles):
             try:
                 run_id = (await handle.describe()).run_id
-                history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
             except RPCError as err:
                 if err.status == RPCStatusCode.NOT_FOUND:
                     raise InputProblem(f"no journey with case reference {ref}") from None
                 raise
-            outcomes.append(await check.history(history, run_id))
+            outcomes.append(await check.run(client, handle.id, run_id, keep))
     else:
         outcomes = [o async for o in check.journeys(client, open_only=not args.all, keep_failing_in=keep)]
     for o in outcomes:

@@ -7,6 +7,7 @@ validator's own message.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -181,7 +182,7 @@ class Journeys:
         limit: int = 500,
     ) -> list[ListedJourney]:
         found: list[ListedJourney] = []
-        async for wf in self.client.list_workflows(self._listing(stage, coordinator, overdue, include_closed), limit=limit):
+        async for wf in self.client.list_workflows(self.listing(stage, coordinator, overdue, include_closed), limit=limit):
             attrs = wf.typed_search_attributes
             found.append(
                 ListedJourney(
@@ -200,20 +201,31 @@ class Journeys:
     async def statuses(self, coordinator: str | None = None, limit: int = 500) -> list[JourneyStatus]:
         """The published status of every running journey (of one coordinator), from one listing
         call: no worker is asked, so this stays fast with many journeys and works while workers
-        are down. Journeys started before the status memo existed are asked one by one."""
+        are down. Journeys without a published status (started before the memo existed, or
+        not yet through their first task) are asked once each, all together; one that does not
+        answer is left out rather than holding up the others."""
         found: list[JourneyStatus] = []
-        async for wf in self.client.list_workflows(self._listing(None, coordinator, None, False), limit=limit):
+        unpublished: list[str] = []
+        async for wf in self.client.list_workflows(self.listing(coordinator=coordinator), limit=limit):
             published = await wf.memo_value(STATUS_MEMO, None, type_hint=JourneyStatus)
             if published is None:
-                try:
-                    published = await self.status(wf.id.removeprefix("journey-"))
-                except (JourneyError, RPCError):
-                    continue
-            found.append(published)
+                unpublished.append(wf.id.removeprefix("journey-"))
+            else:
+                found.append(published)
+
+        async def asked(ref: str) -> JourneyStatus | None:
+            try:
+                return await self.query(ref, "status", JourneyStatus, attempts=1)
+            except (JourneyError, RPCError):
+                return None
+
+        found += [s for s in await asyncio.gather(*(asked(r) for r in unpublished)) if s is not None]
         return sorted(found, key=lambda j: j.case_reference)
 
     @staticmethod
-    def _listing(stage: Stage | None, coordinator: str | None, overdue: bool | None, include_closed: bool) -> str:
+    def listing(stage: Stage | None = None, coordinator: str | None = None, overdue: bool | None = None,
+                include_closed: bool = False) -> str:
+        """The visibility query for journeys (codes and flags only)."""
         clauses = [f"WorkflowType = '{JOURNEY_WORKFLOW}'"]
         if not include_closed:
             clauses.append("ExecutionStatus = 'Running'")

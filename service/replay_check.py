@@ -23,7 +23,8 @@ from temporalio.worker import Replayer
 
 from service.client import data_converter
 from service.codec import codec_from_env
-from workflows.journey import JOURNEY_WORKFLOW, JourneyWorkflow
+from service.journeys import Journeys
+from workflows.journey import JourneyWorkflow
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,17 @@ class ReplayCheck:
                 first_bad, high = tasks[middle], middle - 1
         return ReplayOutcome(history.workflow_id, run_id, len(history.events), _summary(failure), first_bad)
 
+    async def run(self, client: Client, workflow_id: str, run_id: str,
+                  keep_failing_in: Path | None = None) -> ReplayOutcome:
+        """One run's history from the server, checked; kept in the folder if it does not replay."""
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        outcome = await self.history(history, run_id)
+        if not outcome.replays and keep_failing_in is not None:
+            keep_failing_in.mkdir(parents=True, exist_ok=True)
+            (keep_failing_in / f"not-replaying-{workflow_id}-{run_id}.json").write_text(history.to_json())
+        return outcome
+
     async def journeys(self, client: Client, open_only: bool = True,
                        keep_failing_in: Path | None = None) -> AsyncIterator[ReplayOutcome]:
-        query = f"WorkflowType = '{JOURNEY_WORKFLOW}'" + (" AND ExecutionStatus = 'Running'" if open_only else "")
-        async for wf in client.list_workflows(query):
-            history = await client.get_workflow_handle(wf.id, run_id=wf.run_id).fetch_history()
-            outcome = await self.history(history, wf.run_id)
-            if not outcome.replays and keep_failing_in is not None:
-                keep_failing_in.mkdir(parents=True, exist_ok=True)
-                (keep_failing_in / f"not-replaying-{wf.id}-{wf.run_id}.json").write_text(history.to_json())
-            yield outcome
+        async for wf in client.list_workflows(Journeys.listing(include_closed=not open_only)):
+            yield await self.run(client, wf.id, wf.run_id, keep_failing_in)

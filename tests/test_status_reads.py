@@ -61,3 +61,28 @@ async def test_status_follows_a_reported_record_and_is_read_while_no_worker_runs
             await journeys.query(ref, "messages", list, attempts=1)
     finally:
         await journeys.handle(ref).terminate(reason="test finished")
+
+
+async def test_the_overview_leaves_out_a_journey_that_has_published_nothing_yet(
+    dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """Today's listing: a journey whose first task has not run (no worker yet) has no status to
+    show and is left out after one unanswered attempt; once a worker runs, it appears."""
+    journeys = Journeys(dev_env.client, settings.task_queue)
+    coordinator = f"coord-{settings.task_queue[-8:]}"
+    case = make_case(coordinator={"id": coordinator})
+    try:
+        await journeys.start(case)
+        await eventually(lambda: _listed(journeys, case.case_reference))
+        assert await journeys.statuses(coordinator=coordinator) == []
+        async with build_worker(dev_env.client, settings):
+            async def shown() -> bool:
+                return [s.case_reference for s in await journeys.statuses(coordinator=coordinator)] == [case.case_reference]
+
+            await eventually(shown)
+    finally:
+        await journeys.handle(case.case_reference).terminate(reason="test finished")
+
+
+async def _listed(journeys: Journeys, ref: str) -> bool:
+    return ref in {j.case_reference for j in await journeys.list()}

@@ -10,5 +10,5 @@ test:  ## the whole test suite against a real Temporal server (what CI runs)
 demo:  ## a sample family through a journey, accelerated time (needs `make run` in another terminal)
 	bash scripts/demo.sh
 
-unit:  ## pure-logic tests only (no Temporal)
-	bash scripts/test.sh -m "not temporal"
+unit:  ## tests that need no server (no Temporal, no browser)
+	bash scripts/test.sh -m "not temporal and not timeskipping and not browser and not cluster"

@@ -175,11 +175,22 @@ async def record_history(harness: Harness, case_reference: str, name: str) -> No
     (HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers follow the servers a test really uses, so `make unit` runs every pure test and
+    none that needs a server: `temporal` for the dev server, `timeskipping` for the Java one."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "dev_env" in names:
+            item.add_marker(pytest.mark.temporal)
+        if "time_env" in names:
+            item.add_marker(pytest.mark.timeskipping)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Figures some tests collect, printed with the run's summary (e.g. hostile inputs tried)."""
     import sys
 
-    hostile = sys.modules.get("tests.test_hostile_input")
+    hostile = sys.modules.get("tests.workflows.test_hostile_input")
     tried = getattr(hostile, "TRIED", None)
     if tried:
         detail = ", ".join(f"{k}: {v}" for k, v in sorted(tried.items()))

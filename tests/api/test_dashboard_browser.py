@@ -18,11 +18,12 @@ import pytest_asyncio
 from api.app import create_app
 from api.dashboard.accounts import Account, Coordinators, hash_password
 from domain.state import MessageStatus
-from tests.polling import eventually
-from tests.api_harness import api_settings, served
+from tests.support.polling import eventually
+from tests.support.api_harness import api_settings, served
 from tests.conftest import ROOT, Harness, make_case
 
-pytestmark = pytest.mark.temporal
+
+pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

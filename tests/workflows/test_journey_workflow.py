@@ -24,10 +24,9 @@ from domain.stages import Milestone, Pathway, Stage
 from domain.state import MessageStatus
 from service.client import journey_id
 from service.journeys import CommandRefused, JourneyClosed, JourneyNotFound
-from tests.polling import eventually
+from tests.support.polling import eventually
 from tests.conftest import Harness, make_case, record_history
 
-pytestmark = pytest.mark.temporal
 
 
 async def settle_records(h: Harness, ref: str) -> None:

@@ -15,11 +15,10 @@ import pytest_asyncio
 
 from api.app import create_app
 from api.keys import KeyRing, hash_key
-from tests.polling import eventually
-from tests.api_harness import API_KEY, OTHER_KEY, api_settings, served
+from tests.support.polling import eventually
+from tests.support.api_harness import API_KEY, OTHER_KEY, api_settings, served
 from tests.conftest import ROOT, Harness, case_data
 
-pytestmark = pytest.mark.temporal
 
 
 @dataclass

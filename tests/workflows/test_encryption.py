@@ -89,7 +89,6 @@ def payloads_in(message: ProtoMessage, path: str = ""):
             yield from payloads_in(value, where)
 
 
-@pytest.mark.temporal
 async def test_a_whole_journey_leaves_only_ciphertext_in_history(dev_env, tmp_path, caplog):
     codec = EncryptionCodec(NEW)
     sealed_converter: DataConverter = data_converter(codec)

@@ -23,8 +23,8 @@ from api.signatures import svix_key, svix_signature, svix_valid, twilio_signatur
 from api.webhooks import WebhookSettings
 from domain.state import MessageStatus
 from messaging.ledger import Ledger
-from tests.polling import eventually
-from tests.api_harness import api_settings, served
+from tests.support.polling import eventually
+from tests.support.api_harness import api_settings, served
 from tests.conftest import Harness, make_case
 
 TOKEN = "twilio-auth-token-" + secrets.token_hex(8)
@@ -126,7 +126,6 @@ async def _has_messages(h: Hooks, ref: str) -> bool:
     return any(m.status == MessageStatus.SENT for m in await h.harness.journeys.messages(ref))
 
 
-@pytest.mark.temporal
 async def test_signed_stop_and_start_reach_the_journey_unsigned_ones_change_nothing(hooks: Hooks):
     ref = await _started(hooks)
     path = "/webhooks/twilio/sms"
@@ -163,7 +162,6 @@ async def _opted_out(h: Hooks, ref: str, expected: dict) -> bool:
     return (await h.harness.journeys.status(ref)).opted_out == expected
 
 
-@pytest.mark.temporal
 async def test_a_signed_twilio_status_callback_marks_the_message_and_alerts_the_coordinator(hooks: Hooks):
     ref = await _started(hooks)
     sms = next(m for m in await hooks.harness.journeys.messages(ref) if m.channel.value == "sms")
@@ -194,7 +192,6 @@ async def _message(h: Hooks, ref: str, key: str, delivery: str):
     return found[0] if found else None
 
 
-@pytest.mark.temporal
 async def test_resend_events_signed_with_svix_reach_the_message_and_stale_or_forged_ones_do_not(hooks: Hooks):
     ref = await _started(hooks)
     email = next(m for m in await hooks.harness.journeys.messages(ref) if m.channel.value == "email")
@@ -222,7 +219,6 @@ async def test_resend_events_signed_with_svix_reach_the_message_and_stale_or_for
     await eventually(lambda: _message(hooks, ref, email.key, "bounced"))
 
 
-@pytest.mark.temporal
 async def test_webhooks_answer_503_when_not_configured_and_never_need_an_api_key(dev: Harness):
     app = create_app(dev.settings, dev.journeys, None, api_settings())
     async with served(app) as base, httpx.AsyncClient(base_url=base) as http:

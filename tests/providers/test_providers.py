@@ -20,7 +20,7 @@ from messaging.providers.errors import PermanentDeliveryError, PermanentKind, Tr
 from messaging.providers.resend import ResendEmail
 from messaging.providers.smtp import SmtpEmail, message_id_for
 from messaging.providers.twilio import TwilioSms
-from tests.fake_providers import (  # noqa: F401 - fixtures
+from tests.support.fake_providers import (  # noqa: F401 - fixtures
     FakeResend,
     FakeSmtp,
     FakeTwilio,
@@ -611,7 +611,7 @@ def test_configuration_errors_name_the_variable_not_the_secret(tmp_path: Path, c
 
 
 def test_provider_env_lists_every_variable_read() -> None:
-    source = Path(__file__).resolve().parent.parent.joinpath("messaging", "provider_config.py").read_text()
+    source = Path(__file__).resolve().parents[2].joinpath("messaging", "provider_config.py").read_text()
     read = set(re.findall(r'env, "([A-Z][A-Z0-9_]+)"', source)) | set(re.findall(r'env\.get\("([A-Z][A-Z0-9_]+)"', source))
     assert read == set(PROVIDER_ENV)
     assert len(PROVIDER_ENV) == len(set(PROVIDER_ENV)) == 18

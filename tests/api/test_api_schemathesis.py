@@ -15,10 +15,9 @@ from api.app import create_app
 from api.signatures import svix_key
 from api.webhooks import WebhookSettings
 from messaging.ledger import Ledger
-from tests.api_harness import API_KEY, api_settings, served
+from tests.support.api_harness import API_KEY, api_settings, served
 from tests.conftest import ROOT, Harness, make_case
 
-pytestmark = pytest.mark.temporal
 
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 MAX_EXAMPLES = int(os.environ.get("WAYPOINT_SCHEMATHESIS_EXAMPLES", "25"))

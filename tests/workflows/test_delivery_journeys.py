@@ -23,9 +23,9 @@ from activities.delivery import OutboxSender
 from messaging.outbox import Outbox
 from service.config import Settings
 from service.inbound import handle_inbound_sms
-from tests.polling import eventually
+from tests.support.polling import eventually
 from tests.conftest import Harness, make_case
-from tests.fake_providers import FakeResend, FakeTwilio, delivery_environment, fake_resend, fake_twilio  # noqa: F401
+from tests.support.fake_providers import FakeResend, FakeTwilio, delivery_environment, fake_resend, fake_twilio  # noqa: F401
 from worker import build_worker
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -80,7 +80,6 @@ async def wired_dev(dev_env, settings, tmp_path, fake_twilio, fake_resend) -> As
         yield h
 
 
-@pytest.mark.timeskipping
 async def test_almaty_guardian_gets_a_russian_reminder_at_eight_when_due_at_eleven_pm(wired_skipping: Wired):
     h = wired_skipping
     now = await h.env.get_current_time()
@@ -112,7 +111,6 @@ async def test_almaty_guardian_gets_a_russian_reminder_at_eight_when_due_at_elev
     assert sms.status in (MessageStatus.SENT, MessageStatus.SKIPPED)
 
 
-@pytest.mark.temporal
 async def test_stop_in_russian_silences_sms_but_email_continues(wired_dev: Wired):
     h = wired_dev
     case = make_case(guardians=[guardian()])
@@ -149,7 +147,6 @@ async def _no_opt_out(h: Wired, ref: str) -> bool:
     return (await h.journeys.status(ref)).opted_out == {}
 
 
-@pytest.mark.temporal
 async def test_local_team_hears_nothing_until_consent(wired_dev: Wired):
     h = wired_dev
     case = make_case(guardians=[guardian()])
@@ -165,7 +162,6 @@ async def test_local_team_hears_nothing_until_consent(wired_dev: Wired):
     assert ref in team_email["text"]
 
 
-@pytest.mark.timeskipping
 async def test_providers_down_for_an_hour_then_everything_arrives_exactly_once(wired_skipping: Wired):
     h = wired_skipping
     h.twilio.mode = "500"
@@ -192,7 +188,6 @@ async def test_providers_down_for_an_hour_then_everything_arrives_exactly_once(w
     assert counts.get("sent") == len(out)
 
 
-@pytest.mark.timeskipping
 async def test_closed_journey_sends_nothing_more(wired_skipping: Wired):
     h = wired_skipping
     case = make_case(guardians=[guardian()])
@@ -206,7 +201,6 @@ async def test_closed_journey_sends_nothing_more(wired_skipping: Wired):
     assert (len(h.twilio.messages), len(h.resend.messages)) == before
 
 
-@pytest.mark.temporal
 async def test_invalid_number_alerts_the_coordinator_and_email_still_goes(wired_dev: Wired):
     h = wired_dev
     h.twilio.override(PHONE, "invalid_number")
@@ -226,7 +220,6 @@ async def test_invalid_number_alerts_the_coordinator_and_email_still_goes(wired_
     assert any(ref in m["text"] for m in coordinator)
 
 
-@pytest.mark.temporal
 async def test_undelivered_status_callback_through_the_cli_reaches_the_journey(wired_dev: Wired):
     import os
     import subprocess

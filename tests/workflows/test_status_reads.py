@@ -13,11 +13,10 @@ from domain.records import RecordStatus
 from service.config import QUERY_ATTEMPT_TIMEOUT, Settings
 from service.journeys import JourneyBusy, Journeys
 from tests.conftest import make_case
-from tests.polling import eventually
+from tests.support.polling import eventually
 from worker import build_worker
 from workflows.journey import STATUS_MEMO
 
-pytestmark = pytest.mark.temporal
 
 
 async def test_status_follows_a_reported_record_and_is_read_while_no_worker_runs(

@@ -14,7 +14,6 @@ import pytest
 
 from tests.conftest import ROOT, Harness, case_data
 
-pytestmark = pytest.mark.temporal
 
 
 async def cli(h: Harness, *args: str) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ from temporalio.client import WorkflowHistory
 
 from service.replay_check import ReplayCheck
 from tests.conftest import HISTORIES, ROOT, Harness, make_case
-from tests.test_starter_cli import cli, one_clear_line
+from tests.api.test_starter_cli import cli, one_clear_line
 
 # A real journey left stuck by the stale-time race (chaos run, seed 23, before the fix): its task
 # completed at event 47 carried commands computed at the previous task's time.
@@ -36,7 +36,6 @@ async def test_recorded_histories_pass(path: Path):
     assert outcome.replays and outcome.reset_to is None and outcome.reset_command() is None
 
 
-@pytest.mark.temporal
 async def test_check_replay_from_the_command_line(dev: Harness):
     case = make_case()
     await dev.journeys.start(case)

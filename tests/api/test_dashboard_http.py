@@ -11,13 +11,12 @@ import pytest
 from api.app import create_app
 from api.dashboard.accounts import Account, Coordinators, hash_password
 from service.journeys import Journeys
-from tests.api_harness import api_settings, served
+from tests.support.api_harness import api_settings, served
 from tests.conftest import Harness, make_case
-from tests.polling import eventually
+from tests.support.polling import eventually
 from worker import build_worker
 from workflows.journey import STATUS_MEMO
 
-pytestmark = pytest.mark.temporal
 PASSWORD = "a long dev password " + secrets.token_hex(4)
 
 

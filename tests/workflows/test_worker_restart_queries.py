@@ -35,7 +35,6 @@ from service.journeys import JourneyError, Journeys
 from tests.conftest import ROOT, case_data
 from workflows.journey import JourneyWorkflow
 
-pytestmark = pytest.mark.temporal
 
 FIRST_REMINDER_S = 6
 

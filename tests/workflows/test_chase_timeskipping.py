@@ -13,7 +13,6 @@ from domain.state import AlertKind, MessageEvent, MessageStatus
 from service import search_attributes as sa
 from tests.conftest import Harness, make_case, record_history
 
-pytestmark = pytest.mark.timeskipping
 
 # One guardian, e-mail only, quiet hours off: the schedule is then exactly the policy's.
 ONE_GUARDIAN = [

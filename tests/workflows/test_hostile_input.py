@@ -169,7 +169,6 @@ def test_names_render_harmlessly_in_every_template(name, event, language):
         assert "49" not in rendered.text.replace("2026", "") or "{{ 7*7 }}" not in name
 
 
-@pytest.mark.temporal
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
 async def test_hostile_updates_and_signals_on_a_running_journey(dev: Harness):
     """Raw payloads sent past our client straight to a live journey: every one is rejected or

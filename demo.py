@@ -20,7 +20,13 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from domain.case_file import CaseFile
-from domain.commands import AdvanceStage, ApplyMilestone, CloseJourney, RecordReceived, ReviewRecord
+from domain.commands import (
+    AdvanceStage,
+    ApplyMilestone,
+    CloseJourney,
+    RecordReceived,
+    ReviewRecord,
+)
 from domain.records import RecordStatus, RecordType
 from domain.stages import Milestone, Stage
 from service.client import connect
@@ -105,7 +111,7 @@ async def run_demo(settings: Settings) -> None:
     await asyncio.sleep(1)
     for t in [RecordType.PATHOLOGY, RecordType.BONE_MARROW, RecordType.CYTOGENETICS_MOLECULAR,
               RecordType.FLOW_CYTOMETRY_MRD, RecordType.TREATMENT_HISTORY, RecordType.BLOOD_COUNTS]:
-        await journeys.command(ref, "review-record", ReviewRecord(record_type=t, decision="accept", by="coord-lin"))
+        await journeys.command(ref, ReviewRecord(record_type=t, decision="accept", by="coord-lin"))
 
     say("Waiting: the rest (CSF cytology, imaging) is chased, then escalated to the coordinator")
     for _ in range(60):
@@ -119,27 +125,27 @@ async def run_demo(settings: Settings) -> None:
         print(f"   ALERT for the coordinator: {alert.kind.value} ({', '.join(t.value for t in alert.record_types)})")
 
     say("The coordinator waives CSF cytology; imaging arrives and is accepted: records are complete")
-    await journeys.command(ref, "review-record", ReviewRecord(record_type=RecordType.CSF_CYTOLOGY, decision="waive"))
+    await journeys.command(ref, ReviewRecord(record_type=RecordType.CSF_CYTOLOGY, decision="waive"))
     await journeys.report_record_received(ref, RecordReceived(record_type=RecordType.IMAGING, document_id="dms-img"))
     await asyncio.sleep(1)
-    await journeys.command(ref, "review-record", ReviewRecord(record_type=RecordType.IMAGING, decision="accept"))
+    await journeys.command(ref, ReviewRecord(record_type=RecordType.IMAGING, decision="accept"))
 
     say("A refused command shows the validator's message (nothing is written to the journey)")
     try:
-        await journeys.command(ref, "advance-stage", AdvanceStage(to_stage=Stage.VISA_TRAVEL))
+        await journeys.command(ref, AdvanceStage(to_stage=Stage.VISA_TRAVEL))
     except CommandRefused as refused:
         print(f"   refused: {refused}")
 
     say("Specialists review; the outcome is to proceed to eligibility on the CAR-T pathway")
-    await journeys.command(ref, "apply-milestone", ApplyMilestone(milestone=Milestone.REVIEW_STARTED))
-    await journeys.command(ref, "apply-milestone", ApplyMilestone(
+    await journeys.command(ref, ApplyMilestone(milestone=Milestone.REVIEW_STARTED))
+    await journeys.command(ref, ApplyMilestone(
         milestone=Milestone.REVIEW_OUTCOME, outcome="proceed_to_eligibility", pathway="car_t"))
     print("   the CAR-T pathway adds its records (passport, organ function, serology, echo/ECG): they are requested")
     for t in [RecordType.PASSPORT_COPY, RecordType.ORGAN_FUNCTION_LABS, RecordType.INFECTION_SEROLOGY, RecordType.ECHO_ECG]:
         await journeys.report_record_received(ref, RecordReceived(record_type=t, document_id=f"dms-{t.value}"))
-    await journeys.command(ref, "advance-stage", AdvanceStage(to_stage=Stage.ELIGIBILITY))
-    await journeys.command(ref, "apply-milestone", ApplyMilestone(milestone=Milestone.ELIGIBILITY_DECIDED, eligible=True))
-    await journeys.command(ref, "advance-stage", AdvanceStage(to_stage=Stage.VISA_TRAVEL))
+    await journeys.command(ref, AdvanceStage(to_stage=Stage.ELIGIBILITY))
+    await journeys.command(ref, ApplyMilestone(milestone=Milestone.ELIGIBILITY_DECIDED, eligible=True))
+    await journeys.command(ref, AdvanceStage(to_stage=Stage.VISA_TRAVEL))
     await asyncio.sleep(2)
     seen = await show_messages(journeys, ref, seen)
 
@@ -151,7 +157,7 @@ async def run_demo(settings: Settings) -> None:
         print(f"   next: {step.stage.value} ({'ready' if step.ready else 'needs ' + '; '.join(step.missing)})")
 
     say("The family decides to continue locally: the coordinator closes the journey")
-    await journeys.command(ref, "close", CloseJourney(reason="chose_local_treatment", by="coord-lin"))
+    await journeys.command(ref, CloseJourney(reason="chose_local_treatment", by="coord-lin"))
     await journeys.handle(ref).result()
     messages = await journeys.messages(ref)
     cancelled = [m for m in messages if m.status.value == "cancelled"]

@@ -45,16 +45,15 @@ from domain.commands import (
     SetConsent,
 )
 from domain.records import RecordType, RejectionReason
-from domain.validation import describe
 from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
+from domain.validation import describe
+from messaging.provider_config import open_ledger
 from service.client import connect
 from service.config import Settings
-from activities.delivery import OutboxSender
-from messaging.outbox import Outbox
-from messaging.provider_config import senders_from_env
 from service.inbound import handle_delivery_status, handle_inbound_sms
 from service.journeys import JourneyError, Journeys
 from service.replay_check import ReplayCheck
+from workflows.journey_types import UPDATES, Query
 
 
 class InputProblem(Exception):
@@ -214,7 +213,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--undo", action="store_true")
     s.add_argument("--by")
 
-    for name in ("status", "messages", "timeline"):
+    for name in (Query.STATUS.value, Query.MESSAGES.value, Query.TIMELINE.value):
         s = sub.add_parser(name, help=f"show a journey's {name}")
         s.add_argument("case_reference")
         s.add_argument("--json", action="store_true")
@@ -248,8 +247,8 @@ def parser() -> argparse.ArgumentParser:
 Command = Callable[[Journeys, argparse.Namespace], Awaitable[None]]
 
 
-async def _update(journeys: Journeys, ref: str, update: str, cmd: BaseModel) -> None:
-    result = await journeys.command(ref, update, cmd)
+async def _update(journeys: Journeys, ref: str, cmd: BaseModel) -> None:
+    result = await journeys.command(ref, cmd)
     print(f"{result.case_reference}: stage {result.stage.value}, pathway {result.pathway.value}"
           f"{', paused' if result.paused else ''}{', closed (' + str(result.close_reason) + ')' if result.closed else ''}")
 
@@ -264,7 +263,7 @@ async def check_replay(args: argparse.Namespace, settings: Settings) -> int:
     keep = Path(args.keep) if args.keep else None
     if refs:
         outcomes = []
-        for ref, handle in zip(refs, handles):
+        for ref, handle in zip(refs, handles, strict=True):
             try:
                 run_id = (await handle.describe()).run_id
             except RPCError as err:
@@ -331,11 +330,6 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 
     client = await connect(settings)
     journeys = Journeys(client, settings.task_queue)
-    updates = {
-        "review-record": "review-record", "milestone": "apply-milestone", "advance": "advance-stage",
-        "pause": "pause", "resume": "resume", "close": "close", "consent": "set-consent",
-        "opt-out": "set-channel-opt-out",
-    }
     if c == "start":
         assert isinstance(payload, CaseFile)
         started = await journeys.start(payload)
@@ -347,9 +341,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         assert isinstance(payload, RecordReceived)
         await journeys.report_record_received(args.case_reference, payload)
         print(f"{args.case_reference}: {payload.record_type.value} reported received")
-    elif c in updates:
-        assert payload is not None
-        await _update(journeys, args.case_reference, updates[c], payload)
+    elif payload is not None and type(payload) in UPDATES:
+        await _update(journeys, args.case_reference, payload)
     elif c == "status":
         status = await journeys.status(args.case_reference)
         _print_json(status) if args.json else print_status(status)
@@ -364,7 +357,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             detail = " ".join(f"{k}={v}" for k, v in e.detail.items())
             print(f"{_when(e.at)}  {e.kind:<28} {detail}{'  by ' + e.by if e.by else ''}")
     elif c == "list":
-        found = await journeys.list(stage=args.stage, coordinator=args.coordinator,
+        found = await journeys.find(stage=args.stage, coordinator=args.coordinator,
                                     overdue=True if args.overdue else None, include_closed=args.closed)
         if args.json:
             _print_json(found)
@@ -381,7 +374,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 async def run_inbound(args: argparse.Namespace, settings: Settings) -> None:
     """Inbound events need the delivery ledger (it maps numbers and provider ids to journeys)."""
     try:
-        _, ledger = senders_from_env(os.environ, OutboxSender(Outbox(settings.outbox_dir)))
+        ledger = open_ledger(os.environ)
     except ValueError as err:
         raise InputProblem(f"configuration: {err}") from None
     if ledger is None:

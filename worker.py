@@ -17,9 +17,10 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.delivery import DeliveryActivities, OutboxSender, Sender
+from activities.delivery import DeliveryActivities
 from domain.case_file import Channel
-from messaging.outbox import Outbox
+from messaging.delivery_contract import Sender
+from messaging.outbox import Outbox, OutboxSender
 from messaging.provider_config import senders_from_env
 from messaging.render import Renderer
 from service.client import connect

@@ -8,46 +8,36 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Protocol
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.case_file import Channel
-from messaging.envelope import DELIVER_MESSAGE, DeliveryRequest, DeliveryResult, Rendered
-from messaging.outbox import Outbox
+from messaging.delivery_contract import (
+    DELIVER_MESSAGE,
+    DELIVERY_RETRY,
+    DeliveryRequest,
+    DeliveryResult,
+    Sender,
+)
 from messaging.providers.errors import PermanentDeliveryError, TransientDeliveryError
 from messaging.render import Renderer, TemplateProblem
 
 log = logging.getLogger(__name__)
 
 
-# Mirrors the workflow's retry policy (5 s doubling to 10 min), so a provider's Retry-After can
-# lengthen the wait but never turn backoff into hammering a provider that is rate limiting us.
-BACKOFF_START, BACKOFF_MAX = 5.0, 600.0
+# The workflow's own retry policy, so a provider's Retry-After can lengthen the wait but never
+# turn backoff into hammering a provider that is rate limiting us.
+BACKOFF_START = DELIVERY_RETRY.initial_interval.total_seconds()
+BACKOFF_FACTOR = DELIVERY_RETRY.backoff_coefficient
+BACKOFF_MAX = (DELIVERY_RETRY.maximum_interval or DELIVERY_RETRY.initial_interval).total_seconds()
 
 
 def retry_delay(attempt: int, retry_after_seconds: float | None) -> timedelta | None:
     if not retry_after_seconds:
         return None  # the retry policy's own backoff
-    backoff = min(BACKOFF_START * 2 ** max(attempt - 1, 0), BACKOFF_MAX)
+    backoff = min(BACKOFF_START * BACKOFF_FACTOR ** max(attempt - 1, 0), BACKOFF_MAX)
     return timedelta(seconds=max(retry_after_seconds, backoff))
-
-
-class Sender(Protocol):
-    async def send(self, request: DeliveryRequest, message: Rendered) -> tuple[str, bool]:
-        """Deliver once per key. Returns (reference, duplicate)."""
-
-
-class OutboxSender:
-    """Writes messages to the local outbox (the default when no provider is configured)."""
-
-    def __init__(self, outbox: Outbox) -> None:
-        self.outbox = outbox
-
-    async def send(self, request: DeliveryRequest, message: Rendered) -> tuple[str, bool]:
-        delivered = self.outbox.deliver(request, message)
-        return str(delivered.path), delivered.duplicate
 
 
 class DeliveryActivities:

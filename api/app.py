@@ -127,14 +127,12 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
 async def serve(env: Mapping[str, str]) -> None:
     import uvicorn  # noqa: PLC0415
 
-    from activities.delivery import OutboxSender  # noqa: PLC0415
-    from messaging.outbox import Outbox  # noqa: PLC0415
-    from messaging.provider_config import senders_from_env  # noqa: PLC0415
+    from messaging.provider_config import open_ledger  # noqa: PLC0415
     from service.client import connect  # noqa: PLC0415
 
     settings = Settings.from_env(dict(env))
     api = ApiSettings.from_env(env)
-    _, ledger = senders_from_env(env, OutboxSender(Outbox(settings.outbox_dir)))
+    ledger = open_ledger(env)
     client = await connect(settings)
     app = create_app(settings, Journeys(client, settings.task_queue), ledger, api)
     host = env.get("WAYPOINT_API_HOST") or "127.0.0.1"

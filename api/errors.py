@@ -55,14 +55,15 @@ def describe_errors(errors: list[dict[str, Any]], what: str = "request", limit: 
 
 
 # Responses every API route may give, for the OpenAPI document.
-COMMON = {
+Responses = dict[int | str, dict[str, Any]]
+COMMON: Responses = {
     401: {"model": ErrorBody, "description": "missing or invalid API key"},
     413: {"model": ErrorBody, "description": "body larger than the limit"},
     422: {"model": ErrorBody, "description": "malformed request (the field and the rule are named)"},
     503: {"model": ErrorBody, "description": "Temporal is unreachable; retry later"},
 }
-JOURNEY = {404: {"model": ErrorBody, "description": "no journey with that case reference"}}
-COMMAND = {
+JOURNEY: Responses = {404: {"model": ErrorBody, "description": "no journey with that case reference"}}
+COMMAND: Responses = {
     409: {"model": ErrorBody, "description": "refused by the journey (the validator's message), or closed"},
     415: {"model": ErrorBody, "description": "the body must be application/json"},
 }

@@ -13,7 +13,17 @@ import logging
 from collections.abc import Awaitable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, Security
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+    Security,
+)
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, Field, ValidationError
 
@@ -30,11 +40,11 @@ from domain.commands import (
     SetChannelOptOut,
     SetConsent,
 )
-from domain.records import RecordStatus
 from domain.stages import Pathway, Stage
 from domain.state import Message, TimelineEntry
 from domain.status import JourneyStatus, JourneySummary, RecordLine
 from service.journeys import Journeys, ListedJourney
+from workflows.journey_types import update_name
 
 log = logging.getLogger("waypoint.api")
 T = TypeVar("T")
@@ -58,16 +68,6 @@ router = APIRouter(prefix="/journeys", dependencies=[Security(api_key), Depends(
 CaseReference = Annotated[
     str, Path(pattern=CASE_REFERENCE_PATTERN, description="the case reference, e.g. WJ-2026-0042", max_length=16)
 ]
-UPDATE_NAMES = {
-    ReviewRecord: "review-record",
-    ApplyMilestone: "apply-milestone",
-    AdvanceStage: "advance-stage",
-    PauseJourney: "pause",
-    ResumeJourney: "resume",
-    CloseJourney: "close",
-    SetConsent: "set-consent",
-    SetChannelOptOut: "set-channel-opt-out",
-}
 
 
 class StartedJourney(BaseModel):
@@ -131,7 +131,7 @@ async def list_journeys(
     overdue: bool | None = None,
     include_closed: bool = False,
 ) -> list[ListedJourney]:
-    found = await answer(request, journeys_of(request).list(stage=stage, coordinator=coordinator, overdue=overdue,
+    found = await answer(request, journeys_of(request).find(stage=stage, coordinator=coordinator, overdue=overdue,
                                                             include_closed=include_closed))
     return [j for j in found if pathway is None or j.pathway == pathway.value]
 
@@ -150,8 +150,7 @@ async def journey_timeline(request: Request, case_reference: CaseReference) -> l
             summary="The records checklist (outstanding=true: only what is still awaited)")
 async def journey_records(request: Request, case_reference: CaseReference, outstanding: bool = False) -> list[RecordLine]:
     status = await answer(request, journeys_of(request).status(case_reference))
-    awaited = {RecordStatus.REQUESTED, RecordStatus.REJECTED}
-    return [r for r in status.records if not outstanding or r.status in awaited]
+    return [r for r in status.records if not outstanding or r.outstanding]
 
 
 @router.get("/{case_reference}/messages", response_model=list[Message], responses=JOURNEY,
@@ -170,13 +169,13 @@ async def record_received(request: Request, case_reference: CaseReference, event
 
 async def _command(request: Request, case_reference: str, cmd: BaseModel) -> JourneySummary:
     cmd = await strictly(request, type(cmd), "command")
-    summary = await answer(request, journeys_of(request).command(case_reference, UPDATE_NAMES[type(cmd)], cmd))
-    log.info("journey %s: %s applied (key %s)", case_reference, UPDATE_NAMES[type(cmd)],
+    summary = await answer(request, journeys_of(request).command(case_reference, cmd))
+    log.info("journey %s: %s applied (key %s)", case_reference, update_name(cmd),
              getattr(request.state, "api_key_name", "?"))
     return summary
 
 
-CMD = {"response_model": JourneySummary, "responses": {**JOURNEY, **COMMAND}}
+CMD: dict[str, Any] = {"response_model": JourneySummary, "responses": {**JOURNEY, **COMMAND}}
 
 
 @router.post("/{case_reference}/records/decisions", summary="Accept, reject (with a reason) or waive a record", **CMD)

@@ -46,7 +46,7 @@ class WebhookSettings:
                f"resend={'set' if self.svix_key else 'unset'}, public_base_url={self.public_base_url!r})"
 
 
-RESPONSES = {
+RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "missing or wrong signature"},
     415: {"model": ErrorBody, "description": "wrong content type"},
     503: {"model": ErrorBody, "description": "this webhook is not configured"},

@@ -40,6 +40,16 @@ class RecordStatus(StrEnum):
     REJECTED = "rejected"
     WAIVED = "waived"
 
+    @property
+    def outstanding(self) -> bool:
+        """Still waiting on the holder (nothing usable has arrived). The one statement of it."""
+        return self in (RecordStatus.REQUESTED, RecordStatus.REJECTED)
+
+    @property
+    def settled(self) -> bool:
+        """Counts toward a complete record set."""
+        return self in (RecordStatus.ACCEPTED, RecordStatus.WAIVED)
+
 
 class RejectionReason(StrEnum):
     ILLEGIBLE = "illegible"
@@ -103,13 +113,11 @@ class RecordItem(BaseModel):
 
     @property
     def outstanding(self) -> bool:
-        """Still waiting on the holder (nothing usable has arrived)."""
-        return self.status in (RecordStatus.REQUESTED, RecordStatus.REJECTED)
+        return self.status.outstanding
 
     @property
     def settled(self) -> bool:
-        """Counts toward a complete record set."""
-        return self.status in (RecordStatus.ACCEPTED, RecordStatus.WAIVED)
+        return self.status.settled
 
 
 def checklist_for(

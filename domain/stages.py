@@ -117,7 +117,7 @@ class MilestoneRule:
 def _rule(milestone: Milestone, stage: Stage, **kw: object) -> MilestoneRule:
     for key in ("required_details", "optional_details", "pathways"):
         if key in kw:
-            kw[key] = frozenset(kw[key])  # type: ignore[arg-type]
+            kw[key] = frozenset(kw[key])  # type: ignore[call-overload]
     return MilestoneRule(milestone, stage, **kw)  # type: ignore[arg-type]
 
 

@@ -6,11 +6,23 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from domain.journey import next_wakeup, overdue, projected_return, unmet_requirements
+from domain.derived import (
+    asked_of,
+    next_wakeup,
+    overdue,
+    projected_return,
+    unmet_requirements,
+)
 from domain.records import Holder, RecordStatus, RecordType
 from domain.reminders import deadline_of, reminder_schedule
-from domain.stages import PATHWAY_STAGES, Pathway, Stage, milestones_for, transitions_from
-from domain.state import Alert, JourneyState, Message, MessageStatus, TimelineEntry
+from domain.stages import (
+    PATHWAY_STAGES,
+    Pathway,
+    Stage,
+    milestones_for,
+    transitions_from,
+)
+from domain.state import Alert, JourneyState, Message, MessageStatus
 
 
 class RecordLine(BaseModel):
@@ -24,6 +36,10 @@ class RecordLine(BaseModel):
     deadline: datetime | None
     escalated: bool
     rejection_reason: str | None = None
+
+    @property
+    def outstanding(self) -> bool:
+        return self.status.outstanding
 
 
 class NextStep(BaseModel):
@@ -64,16 +80,13 @@ def journey_status(state: JourneyState) -> JourneyStatus:
     lines = []
     for item in state.records.values():
         schedule = reminder_schedule(item, policy)
-        if item.holder == Holder.LOCAL_TEAM and not (state.local_team_consent and state.case.local_team):
-            asked_of = "family (for the local team)"
-        else:
-            asked_of = item.holder.value
+        audience, via_family = asked_of(state, item.holder)
         lines.append(
             RecordLine(
                 record_type=item.record_type,
                 status=item.status,
                 holder=item.holder,
-                asked_of=asked_of,
+                asked_of="family (for the local team)" if via_family else audience.value,
                 reminders_sent=item.reminders_sent,
                 last_asked_at=item.last_asked_at,
                 next_reminder_at=schedule[0] if schedule else None,
@@ -141,10 +154,3 @@ def summarize(state: JourneyState) -> JourneySummary:
         close_reason=state.closure.reason.value if state.closure else None,
     )
 
-
-def timeline(state: JourneyState) -> list[TimelineEntry]:
-    return list(state.timeline)
-
-
-def messages(state: JourneyState) -> list[Message]:
-    return list(state.messages)

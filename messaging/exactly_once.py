@@ -54,10 +54,10 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 from domain.case_file import Channel
-from messaging.envelope import DeliveryRequest, Rendered
+from messaging.delivery_contract import DeliveryRequest, Rendered
 from messaging.ledger import DeliveryState, Ledger, LedgerEntry
 from messaging.providers.errors import PermanentDeliveryError, PermanentKind, TransientDeliveryError
 
@@ -176,7 +176,7 @@ class LedgeredSender:
         log.info("delivery %s resolved: an earlier attempt did not reach %s; sending", entry.key, self.provider_name)
         return None
 
-    async def _give_up(self, entry: LedgerEntry, why: str) -> None:
+    async def _give_up(self, entry: LedgerEntry, why: str) -> NoReturn:
         await self._db(self.ledger.uncertain, entry.key)
         log.warning("delivery %s not resent: %s", entry.key, why)
         raise PermanentDeliveryError(PermanentKind.UNCERTAIN, why)

@@ -289,7 +289,7 @@ class Ledger:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _update(self, stmt) -> bool:  # type: ignore[no-untyped-def]
+    def _update(self, stmt) -> bool:
         with self.engine.begin() as conn:
             return conn.execute(stmt).rowcount > 0
 
@@ -304,7 +304,7 @@ class Ledger:
         self.engine.dispose()
 
 
-def _entry(row) -> LedgerEntry:  # type: ignore[no-untyped-def]
+def _entry(row) -> LedgerEntry:
     return LedgerEntry(
         key=row["key"],
         case_reference=row["case_reference"],
@@ -331,7 +331,7 @@ def _make_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _sqlite_pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout=30000")  # writers wait for each other
         cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain.case_file import Channel
-from messaging.envelope import DeliveryRequest, Rendered
+from messaging.delivery_contract import DeliveryRequest, Rendered
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -22,6 +22,17 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 class OutboxDelivery:
     path: Path
     duplicate: bool
+
+
+class OutboxSender:
+    """The outbox as a channel (the default when no provider is configured)."""
+
+    def __init__(self, outbox: "Outbox") -> None:
+        self.outbox = outbox
+
+    async def send(self, request: DeliveryRequest, message: Rendered) -> tuple[str, bool]:
+        delivered = self.outbox.deliver(request, message)
+        return str(delivered.path), delivered.duplicate
 
 
 class Outbox:

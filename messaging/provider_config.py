@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from email.utils import parseaddr
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from domain.case_file import Channel
+from messaging.delivery_contract import Sender
 from messaging.exactly_once import LedgeredSender
 from messaging.ledger import DEFAULT_LEDGER_URL, Ledger
 from messaging.providers import resend as resend_mod
@@ -24,9 +24,6 @@ from messaging.providers import twilio as twilio_mod
 from messaging.providers.resend import ResendEmail
 from messaging.providers.smtp import SmtpEmail, SmtpSecurity
 from messaging.providers.twilio import TwilioSms
-
-if TYPE_CHECKING:
-    from activities.delivery import Sender
 
 # Every variable read here (the lead adds them to the worker's documented environment).
 PROVIDER_ENV = (
@@ -85,13 +82,36 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
 
 def senders_from_env(env: Mapping[str, str], outbox_sender: Sender) -> tuple[dict[Channel, Sender], Ledger | None]:
     """Senders per channel and the ledger they share (None when only the outbox is used)."""
+    senders: dict[Channel, Sender] = {Channel.SMS: outbox_sender, Channel.EMAIL: outbox_sender}
+    sms_provider, email_provider = _providers(env)
+    if sms_provider is None and email_provider is None:
+        return senders, None
+    ledger = _open_ledger(env)
+    if sms_provider is not None:
+        senders[Channel.SMS] = LedgeredSender(sms_provider, ledger, "twilio", idempotent=False)
+    if isinstance(email_provider, ResendEmail):
+        senders[Channel.EMAIL] = LedgeredSender(email_provider, ledger, "resend", idempotent=True)
+    elif isinstance(email_provider, SmtpEmail):
+        senders[Channel.EMAIL] = LedgeredSender(email_provider, ledger, "smtp", idempotent=False)
+    return senders, ledger
+
+
+def open_ledger(env: Mapping[str, str]) -> Ledger | None:
+    """The delivery ledger the configured providers share (None when only the outbox is used),
+    for the parts that read it without sending: the API's webhooks and the CLI's inbound events."""
+    sms_provider, email_provider = _providers(env)
+    if sms_provider is None and email_provider is None:
+        return None
+    return _open_ledger(env)
+
+
+def _providers(env: Mapping[str, str]) -> tuple[TwilioSms | None, ResendEmail | SmtpEmail | None]:
+    """The configured providers, every setting validated before anything is opened, so a typo
+    fails fast and touches nothing."""
     sms_name = _choice(env, "WAYPOINT_SMS_PROVIDER", SMS_PROVIDERS)
     email_name = _choice(env, "WAYPOINT_EMAIL_PROVIDER", EMAIL_PROVIDERS)
-    senders: dict[Channel, Sender] = {Channel.SMS: outbox_sender, Channel.EMAIL: outbox_sender}
     if sms_name == "outbox" and email_name == "outbox":
-        return senders, None
-
-    # Validate everything before opening the ledger, so a typo fails fast and touches nothing.
+        return None, None
     callback_base = None
     if _get(env, "WAYPOINT_STATUS_CALLBACK_BASE"):
         callback_base = _http_base(env, "WAYPOINT_STATUS_CALLBACK_BASE", "")
@@ -101,24 +121,26 @@ def senders_from_env(env: Mapping[str, str], outbox_sender: Sender) -> tuple[dic
         email_provider = _resend(env)
     elif email_name == "smtp":
         email_provider = _smtp(env)
+    _hash_key(env)  # checked now: a provider without it must not start
+    return sms_provider, email_provider
 
+
+def _hash_key(env: Mapping[str, str]) -> str:
     why = "when a real SMS or e-mail provider is configured (secret for hashing contact addresses)"
     hash_key = _require(env, "WAYPOINT_CONTACT_HASH_KEY", why)
     if len(hash_key) < MIN_HASH_KEY_LENGTH:
         raise ValueError(f"WAYPOINT_CONTACT_HASH_KEY must be at least {MIN_HASH_KEY_LENGTH} characters (32 random bytes recommended)")
+    return hash_key
+
+
+def _open_ledger(env: Mapping[str, str]) -> Ledger:
+    hash_key = _hash_key(env)
     url = _get(env, "WAYPOINT_LEDGER_URL") or DEFAULT_LEDGER_URL
     try:
         ledger = Ledger(url, contact_hash_key=hash_key)
     except Exception as exc:  # noqa: BLE001 - the message may contain the URL (and a password)
         raise ValueError(f"WAYPOINT_LEDGER_URL: the ledger database cannot be opened ({type(exc).__name__})") from None
-
-    if sms_provider is not None:
-        senders[Channel.SMS] = LedgeredSender(sms_provider, ledger, "twilio", idempotent=False)
-    if isinstance(email_provider, ResendEmail):
-        senders[Channel.EMAIL] = LedgeredSender(email_provider, ledger, "resend", idempotent=True)
-    elif isinstance(email_provider, SmtpEmail):
-        senders[Channel.EMAIL] = LedgeredSender(email_provider, ledger, "smtp", idempotent=False)
-    return senders, ledger
+    return ledger
 
 
 def _twilio(env: Mapping[str, str], callback_base: str | None) -> TwilioSms:

@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 from jinja2.runtime import Context
 
 from domain.case_file import Channel
-from messaging.envelope import DeliveryRequest, Rendered
+from messaging.delivery_contract import DeliveryRequest, Rendered
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class Renderer:
     def languages(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / "labels.json").exists())
 
-    @lru_cache(maxsize=64)
+    @lru_cache(maxsize=64)  # noqa: B019 - one renderer per worker, kept for its lifetime
     def labels(self, language: str) -> dict[str, Any]:
         return json.loads((self.root / language / "labels.json").read_text(encoding="utf-8"))
 
@@ -135,6 +135,6 @@ class Renderer:
                     html = None
         except TemplateNotFound as exc:
             raise TemplateProblem(f"template not found: {exc.name}") from None
-        except Exception as exc:  # jinja2 UndefinedError, bad filters, missing labels
+        except Exception as exc:  # noqa: BLE001 - jinja2 UndefinedError, bad filters, missing labels
             raise TemplateProblem(f"{language}/{event}.{kind}: {type(exc).__name__}: {exc}") from None
         return Rendered(subject=subject, text=text, html=html, language=language, fell_back=fell_back)

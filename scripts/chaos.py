@@ -30,20 +30,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pydantic import BaseModel  # noqa: E402
 from temporalio.client import Client, WorkflowQueryFailedError  # noqa: E402
 from temporalio.service import RPCError  # noqa: E402
 
 from domain.case_file import CaseFile  # noqa: E402
-from domain.commands import AdvanceStage, ApplyMilestone, CloseJourney, RecordReceived, ReviewRecord  # noqa: E402
+from domain.commands import (  # noqa: E402
+    AdvanceStage,
+    ApplyMilestone,
+    CloseJourney,
+    RecordReceived,
+    ReviewRecord,
+)
 from domain.records import RecordStatus  # noqa: E402
 from domain.stages import Stage  # noqa: E402
 from domain.state import MessageStatus  # noqa: E402
 from messaging.ledger import Ledger  # noqa: E402
-from service import search_attributes as sa  # noqa: E402
 from service.client import data_converter  # noqa: E402
 from service.journeys import CommandRefused, JourneyBusy, Journeys  # noqa: E402
 from service.replay_check import ReplayCheck  # noqa: E402
-from tests.fake_providers import FakeResend, FakeTwilio, delivery_environment  # noqa: E402
+from tests.support.fake_providers import FakeResend, FakeTwilio, delivery_environment  # noqa: E402
+from workflows import search_attributes as sa  # noqa: E402
+from workflows.journey_types import journey_id  # noqa: E402
 
 HASH_KEY = "chaos-hash-key-0123456789abcdef"
 
@@ -146,7 +154,7 @@ def case_for(reference: str, index: int) -> CaseFile:
 
 async def retrying(what, attempts: int = 1200):
     """Calls made while the server is down are tried again until it is back."""
-    for i in range(attempts):
+    for _ in range(attempts):
         try:
             return await what()
         except CommandRefused:
@@ -174,21 +182,21 @@ async def drive(journeys: Journeys, case: CaseFile, rng: random.Random) -> None:
             await asyncio.sleep(0.5)
         for line in status.records:
             if line.status == RecordStatus.RECEIVED:
-                await command(journeys, ref, "review-record", ReviewRecord(record_type=line.record_type, decision="accept"))
+                await command(journeys, ref, ReviewRecord(record_type=line.record_type, decision="accept"))
 
     await settle()
-    await command(journeys, ref, "apply-milestone", ApplyMilestone(milestone="review_started"))
-    await command(journeys, ref, "apply-milestone", ApplyMilestone(milestone="review_outcome", outcome="proceed_to_eligibility", pathway="car_t"))
+    await command(journeys, ref, ApplyMilestone(milestone="review_started"))
+    await command(journeys, ref, ApplyMilestone(milestone="review_outcome", outcome="proceed_to_eligibility", pathway="car_t"))
     await settle()
-    await command(journeys, ref, "advance-stage", AdvanceStage(to_stage=Stage.ELIGIBILITY))
-    await command(journeys, ref, "apply-milestone", ApplyMilestone(milestone="eligibility_decided", eligible=True))
-    await command(journeys, ref, "advance-stage", AdvanceStage(to_stage=Stage.VISA_TRAVEL))
+    await command(journeys, ref, AdvanceStage(to_stage=Stage.ELIGIBILITY))
+    await command(journeys, ref, ApplyMilestone(milestone="eligibility_decided", eligible=True))
+    await command(journeys, ref, AdvanceStage(to_stage=Stage.VISA_TRAVEL))
 
 
-async def command(journeys: Journeys, ref: str, update: str, cmd) -> None:
+async def command(journeys: Journeys, ref: str, cmd: BaseModel) -> None:
     """An update retried across outages; 'already recorded' after a retry means it landed."""
     try:
-        await retrying(lambda: journeys.command(ref, update, cmd))
+        await retrying(lambda: journeys.command(ref, cmd))
     except CommandRefused as refused:
         if "already" not in str(refused) and "cannot accept" not in str(refused) and "cannot move from" not in str(refused):
             raise
@@ -246,7 +254,7 @@ async def main() -> int:
         outcomes = await asyncio.gather(
             *(asyncio.wait_for(drive(journeys, c, rng), timeout=args.seconds + 300) for c in cases), return_exceptions=True
         )
-        unfinished = [c.case_reference for c, r in zip(cases, outcomes) if isinstance(r, BaseException)]
+        unfinished = [c.case_reference for c, r in zip(cases, outcomes, strict=True) if isinstance(r, BaseException)]
         await killer
         if lab.worker is None or lab.worker.poll() is not None:
             lab.start_worker()
@@ -270,7 +278,7 @@ async def main() -> int:
         for case in cases:
             if case.case_reference in wrong_stage:
                 continue
-            await retrying(lambda c=case: journeys.command(c.case_reference, "close", CloseJourney(reason="other")))
+            await retrying(lambda c=case: journeys.command(c.case_reference, CloseJourney(reason="other")))
         await asyncio.sleep(2)
         after_close = (len(twilio.messages), len(resend.messages))
 
@@ -285,7 +293,7 @@ async def main() -> int:
         milestones_lost = 0
         continued = 0
         for case in cases:
-            if f"journey-{case.case_reference}" in not_replaying:
+            if journey_id(case.case_reference) in not_replaying:
                 continue  # its queries cannot be answered; counted below
             continued += (await journeys.status(case.case_reference)).runs > 1
             messages = await journeys.messages(case.case_reference)

@@ -13,7 +13,7 @@ mkdir -p "$DATA"
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$PORT}"
 export WAYPOINT_OUTBOX_DIR="${WAYPOINT_OUTBOX_DIR:-$DATA/outbox}"
 
-mapfile -t SA_FLAGS < <("$PY" -c 'from service.search_attributes import dev_server_flags; print("\n".join(dev_server_flags()))')
+mapfile -t SA_FLAGS < <("$PY" -c 'from workflows.search_attributes import dev_server_flags; print("\n".join(dev_server_flags()))')
 
 pids=()
 cleanup() {

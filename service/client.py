@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 
 from temporalio.client import Client
@@ -22,18 +24,13 @@ def data_converter(codec: PayloadCodec | None = None) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
 
 
-def journey_id(case_reference: str) -> str:
-    """Workflow ids come from the case reference only (never a name)."""
-    return f"journey-{case_reference}"
-
-
 async def connect(settings: Settings | None = None, target_host: str | None = None) -> Client:
     """Connect using temporalio.envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
     TEMPORAL_TLS_*, TEMPORAL_PROFILE / config file), defaulting to the local dev server; payloads
     are encrypted when WAYPOINT_PAYLOAD_KEYS is set."""
     settings = settings or Settings.from_env()
     profile = ClientConfigProfile.load(profile=settings.temporal_profile)
-    config = dict(profile.to_client_connect_config())
+    config: dict[str, Any] = dict(profile.to_client_connect_config())
     if target_host:
         config["target_host"] = target_host
     config.setdefault("target_host", DEFAULT_ADDRESS)

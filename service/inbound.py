@@ -12,6 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -19,7 +20,7 @@ from domain.case_file import Channel
 from domain.commands import ChannelReply, DeliveryReport, DeliveryStatus
 from domain.opt_out import keyword
 from messaging.ledger import Ledger
-from service.client import journey_id
+from workflows.journey_types import journey_id, signal_name
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,9 @@ class InboundResult:
     detail: str = ""
 
 
-async def _signal(client: Client, case_reference: str, name: str, payload: object) -> bool:
+async def _signal(client: Client, case_reference: str, fact: BaseModel) -> bool:
     try:
-        await client.get_workflow_handle(journey_id(case_reference)).signal(name, payload)
+        await client.get_workflow_handle(journey_id(case_reference)).signal(signal_name(fact), fact)
         return True
     except RPCError:
         return False  # journey closed or gone: nothing to tell
@@ -60,7 +61,7 @@ async def handle_inbound_sms(client: Client, ledger: Ledger, from_number: str, b
         if channel != Channel.SMS.value or not recipient.startswith("guardian-"):
             continue
         reply = ChannelReply(recipient=recipient, channel=Channel.SMS, keyword=word)
-        if await _signal(client, case_reference, "channel-reply", reply):
+        if await _signal(client, case_reference, reply):
             result.signalled.append(case_reference)
     log.info("inbound SMS keyword %s routed to %d journey(s)", word.value, len(result.signalled))
     return result
@@ -77,6 +78,6 @@ async def handle_delivery_status(
         return InboundResult(False, detail="no message with that provider id")
     report = DeliveryReport(key=entry.key, status=mapped, provider_code=provider_code)
     result = InboundResult(True, detail=mapped.value)
-    if await _signal(client, entry.case_reference, "delivery-report", report):
+    if await _signal(client, entry.case_reference, report):
         result.signalled.append(entry.case_reference)
     return result

@@ -1,4 +1,4 @@
-"""The client side of a journey, for the CLI today and the HTTP API tomorrow.
+"""The client side of a journey, shared by the CLI, the HTTP API, the dashboard and the demo.
 
 Inputs are validated with the domain models before anything is sent, so bad input changes
 nothing; refusals from a journey's validators come back as ``CommandRefused`` with the
@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -23,10 +28,18 @@ from domain.commands import RecordReceived
 from domain.stages import Stage
 from domain.state import Message, TimelineEntry
 from domain.status import JourneyStatus, JourneySummary
-from service import search_attributes as sa
-from service.client import journey_id
 from service.config import QUERY_ATTEMPT_TIMEOUT, QUERY_ATTEMPTS
-from workflows.journey import JOURNEY_WORKFLOW, STATUS_MEMO, JourneyInput
+from workflows import search_attributes as sa
+from workflows.journey_types import (
+    JOURNEY_WORKFLOW,
+    STATUS_MEMO,
+    WORKFLOW_ID_PREFIX,
+    JourneyInput,
+    Query,
+    journey_id,
+    signal_name,
+    update_name,
+)
 
 T = TypeVar("T")
 
@@ -120,13 +133,18 @@ class Journeys:
             raise
 
     async def report_record_received(self, case_reference: str, event: RecordReceived) -> None:
-        await self._ensure_open(case_reference)
-        await self._call(case_reference, lambda h: h.signal("record-received", event))
+        await self.signal(case_reference, event)
 
-    async def command(self, case_reference: str, update: str, cmd: BaseModel) -> JourneySummary:
+    async def signal(self, case_reference: str, fact: BaseModel) -> None:
+        """Tell an open journey a fact (the signal is chosen by the fact's type)."""
+        await self._ensure_open(case_reference)
+        await self._call(case_reference, lambda h: h.signal(signal_name(fact), fact))
+
+    async def command(self, case_reference: str, cmd: BaseModel) -> JourneySummary:
+        """Send a coordinator command (the update is chosen by the command's type)."""
         await self._ensure_open(case_reference)
         return await self._call(
-            case_reference, lambda h: h.execute_update(update, cmd, result_type=JourneySummary)
+            case_reference, lambda h: h.execute_update(update_name(cmd), cmd, result_type=JourneySummary)
         )
 
     async def _ensure_open(self, case_reference: str) -> None:
@@ -134,14 +152,14 @@ class Journeys:
         if description.status != WorkflowExecutionStatus.RUNNING:
             raise JourneyClosed(f"journey {case_reference} is closed; nothing more can change")
 
-    async def query(self, case_reference: str, name: str, result_type: type[T], attempts: int = QUERY_ATTEMPTS) -> T:
+    async def query(self, case_reference: str, name: Query, result_type: type[T], attempts: int = QUERY_ATTEMPTS) -> T:
         """A query, each attempt given less time than a worker's sticky queue (service/config.py):
         an attempt that times out clears the dead worker's stickiness, and the next one is then
         answered by a live worker from the journey's committed history."""
         for _ in range(attempts):
             try:
                 return await self._call(case_reference, lambda h: h.query(
-                    name, result_type=result_type, rpc_timeout=QUERY_ATTEMPT_TIMEOUT))
+                    name.value, result_type=result_type, rpc_timeout=QUERY_ATTEMPT_TIMEOUT))
             except RPCError as err:
                 if err.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED) and \
                         "Timeout expired" not in err.message:
@@ -158,22 +176,22 @@ class Journeys:
         description = await self._call(case_reference, lambda h: h.describe())
         published = await description.memo_value(STATUS_MEMO, None, type_hint=JourneyStatus)
         if published is None:
-            return await self.query(case_reference, "status", JourneyStatus)
+            return await self.query(case_reference, Query.STATUS, JourneyStatus)
         pending = description.raw_description.HasField("pending_workflow_task")
         if not pending or description.status != WorkflowExecutionStatus.RUNNING:
             return published
         try:
-            return await self.query(case_reference, "status", JourneyStatus, attempts=1)
+            return await self.query(case_reference, Query.STATUS, JourneyStatus, attempts=1)
         except JourneyBusy:
             return published
 
     async def messages(self, case_reference: str, attempts: int = QUERY_ATTEMPTS) -> list[Message]:
-        return await self.query(case_reference, "messages", list[Message], attempts)
+        return await self.query(case_reference, Query.MESSAGES, list[Message], attempts)
 
     async def timeline(self, case_reference: str, attempts: int = QUERY_ATTEMPTS) -> list[TimelineEntry]:
-        return await self.query(case_reference, "timeline", list[TimelineEntry], attempts)
+        return await self.query(case_reference, Query.TIMELINE, list[TimelineEntry], attempts)
 
-    async def list(
+    async def find(
         self,
         stage: Stage | None = None,
         coordinator: str | None = None,
@@ -182,11 +200,11 @@ class Journeys:
         limit: int = 500,
     ) -> list[ListedJourney]:
         found: list[ListedJourney] = []
-        async for wf in self.client.list_workflows(self.listing(stage, coordinator, overdue, include_closed), limit=limit):
+        async for wf in self.client.list_workflows(self.listing_query(stage, coordinator, overdue, include_closed), limit=limit):
             attrs = wf.typed_search_attributes
             found.append(
                 ListedJourney(
-                    case_reference=attrs.get(sa.CASE_REFERENCE) or wf.id.removeprefix("journey-"),
+                    case_reference=attrs.get(sa.CASE_REFERENCE) or wf.id.removeprefix(WORKFLOW_ID_PREFIX),
                     stage=attrs.get(sa.STAGE) or "?",
                     pathway=attrs.get(sa.PATHWAY) or "?",
                     coordinator=attrs.get(sa.COORDINATOR) or "?",
@@ -206,16 +224,16 @@ class Journeys:
         answer is left out rather than holding up the others."""
         found: list[JourneyStatus] = []
         unpublished: list[str] = []
-        async for wf in self.client.list_workflows(self.listing(coordinator=coordinator), limit=limit):
+        async for wf in self.client.list_workflows(self.listing_query(coordinator=coordinator), limit=limit):
             published = await wf.memo_value(STATUS_MEMO, None, type_hint=JourneyStatus)
             if published is None:
-                unpublished.append(wf.id.removeprefix("journey-"))
+                unpublished.append(wf.id.removeprefix(WORKFLOW_ID_PREFIX))
             else:
                 found.append(published)
 
         async def asked(ref: str) -> JourneyStatus | None:
             try:
-                return await self.query(ref, "status", JourneyStatus, attempts=1)
+                return await self.query(ref, Query.STATUS, JourneyStatus, attempts=1)
             except (JourneyError, RPCError):
                 return None
 
@@ -223,7 +241,7 @@ class Journeys:
         return sorted(found, key=lambda j: j.case_reference)
 
     @staticmethod
-    def listing(stage: Stage | None = None, coordinator: str | None = None, overdue: bool | None = None,
+    def listing_query(stage: Stage | None = None, coordinator: str | None = None, overdue: bool | None = None,
                 include_closed: bool = False) -> str:
         """The visibility query for journeys (codes and flags only)."""
         clauses = [f"WorkflowType = '{JOURNEY_WORKFLOW}'"]

@@ -13,7 +13,7 @@ Reports name workflow ids, event ids and the SDK's error class, never payload co
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +57,7 @@ def _summary(failure: Exception) -> str:
     return f"{kind} at event {found.group(1)} ({found.group(2)})" if found else kind
 
 
-def _completed_tasks(events: list[HistoryEvent]) -> list[int]:
+def _completed_tasks(events: Sequence[HistoryEvent]) -> list[int]:
     return [e.event_id for e in events if e.HasField("workflow_task_completed_event_attributes")]
 
 
@@ -107,5 +107,5 @@ class ReplayCheck:
 
     async def journeys(self, client: Client, open_only: bool = True,
                        keep_failing_in: Path | None = None) -> AsyncIterator[ReplayOutcome]:
-        async for wf in client.list_workflows(Journeys.listing(include_closed=not open_only)):
+        async for wf in client.list_workflows(Journeys.listing_query(include_closed=not open_only)):
             yield await self.run(client, wf.id, wf.run_id, keep_failing_in)

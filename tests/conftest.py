@@ -24,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.case_file import CaseFile
-from service import search_attributes as sa
+from workflows import search_attributes as sa
 from service.client import data_converter
 from service.config import Settings
 from service.journeys import Journeys, Started

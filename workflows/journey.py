@@ -15,14 +15,13 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy, SearchAttributePair
+from temporalio.common import RawValue, SearchAttributePair
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
 
-    from domain import journey as rules
-    from domain.case_file import CaseFile
+    from domain import derived, rules
     from domain.commands import (
         AdvanceStage,
         ApplyMilestone,
@@ -44,33 +43,29 @@ with workflow.unsafe.imports_passed_through():
         MessageStatus,
         TimelineEntry,
     )
-    from domain.validation import describe
     from domain.status import JourneyStatus, JourneySummary, journey_status, summarize
-    from messaging.envelope import DELIVER_MESSAGE, DeliveryRequest, DeliveryResult
-    from service import search_attributes as sa
+    from domain.validation import describe
+    from messaging.delivery_contract import (
+        DELIVER_MESSAGE,
+        DELIVERY_RETRY,
+        DeliveryRequest,
+        DeliveryResult,
+    )
+    from workflows import search_attributes as sa
+    from workflows.journey_types import (
+        JOURNEY_WORKFLOW,
+        SIGNALS,
+        STATUS_MEMO,
+        UPDATES,
+        JourneyInput,
+        Query,
+    )
 
-JOURNEY_WORKFLOW = "journey"
-# The memo key holding the journey's JourneyStatus, and the patch that introduced it
-# (docs/changing-workflows.md): journeys started before it replay without the memo.
-STATUS_MEMO = "status"
+# The patch that introduced the status memo (docs/changing-workflows.md): journeys started
+# before it replay without the memo.
 STATUS_MEMO_PATCH = "journey-status-memo-v1"
 
 Cmd = TypeVar("Cmd", bound=BaseModel)
-
-# Transient provider trouble is retried with backoff for up to two days; a permanent failure
-# (non-retryable ApplicationError) ends the attempt at once and alerts the coordinator.
-DELIVERY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=10),
-)
-
-
-class JourneyInput(BaseModel):
-    """A new journey has ``case``; a continued one carries its whole ``state``."""
-
-    case: CaseFile | None = None
-    state: JourneyState | None = None
 
 
 @workflow.defn(name=JOURNEY_WORKFLOW)
@@ -84,7 +79,7 @@ class JourneyWorkflow:
             input = workflow.payload_converter().from_payload(raw.payload, JourneyInput)
         except ValidationError as err:
             input, self._malformed = JourneyInput(), describe(err, "case file")
-        except Exception:
+        except Exception:  # noqa: BLE001 - any other decoding problem: not a journey input
             input, self._malformed = JourneyInput(), "invalid case file: not a journey input"
         if input.state is not None:
             self._state = input.state
@@ -116,7 +111,7 @@ class JourneyWorkflow:
                     self._publish()
                     workflow.continue_as_new(JourneyInput(state=state))
                 continue
-            wake = rules.next_wakeup(state)
+            wake = derived.next_wakeup(state)
             timeout = None if wake is None else max(wake - workflow.now(), timedelta(seconds=1))
             self._woken = False
             try:
@@ -226,7 +221,7 @@ class JourneyWorkflow:
             SearchAttributePair(sa.COORDINATOR, state.case.coordinator.id),
             SearchAttributePair(sa.STAGE, state.stage.value),
             SearchAttributePair(sa.PATHWAY, state.pathway.value),
-            SearchAttributePair(sa.OVERDUE, rules.overdue(state)),
+            SearchAttributePair(sa.OVERDUE, derived.overdue(state)),
             SearchAttributePair(sa.PAUSED, state.paused),
             SearchAttributePair(sa.NEEDS_ATTENTION, any(a.open for a in state.alerts)),
         ]
@@ -262,10 +257,11 @@ class JourneyWorkflow:
         self._wake()
         return summarize(self._state)
 
-    def _read_signal(self, name: str, raw: RawValue, model: type[Cmd]) -> Cmd | None:
+    def _read_signal(self, raw: RawValue, model: type[Cmd]) -> Cmd | None:
         """Signals arrive raw and are read here: a malformed one (sent past our client) is
         dropped with a warning naming only the signal and the kind of problem, never its
         content (it could hold personal data), and never fails the workflow task."""
+        name = SIGNALS[model]
         try:
             value = workflow.payload_converter().from_payload(raw.payload, model)
         except Exception as err:  # noqa: BLE001 - any decoding problem means "not this model"
@@ -276,28 +272,28 @@ class JourneyWorkflow:
             return None
         return value
 
-    @workflow.signal(name="record-received")
+    @workflow.signal(name=SIGNALS[RecordReceived])
     def record_received(self, raw: RawValue) -> None:
-        event = self._read_signal("record-received", raw, RecordReceived)
+        event = self._read_signal(raw, RecordReceived)
         if event is not None:
             rules.apply_record_received(self._state, event, workflow.now())
             self._wake()
 
-    @workflow.signal(name="channel-reply")
+    @workflow.signal(name=SIGNALS[ChannelReply])
     def channel_reply(self, raw: RawValue) -> None:
-        reply = self._read_signal("channel-reply", raw, ChannelReply)
+        reply = self._read_signal(raw, ChannelReply)
         if reply is not None:
             rules.apply_channel_reply(self._state, reply, workflow.now())
             self._wake()
 
-    @workflow.signal(name="delivery-report")
+    @workflow.signal(name=SIGNALS[DeliveryReport])
     def delivery_report(self, raw: RawValue) -> None:
-        report = self._read_signal("delivery-report", raw, DeliveryReport)
+        report = self._read_signal(raw, DeliveryReport)
         if report is not None:
             rules.apply_delivery_report(self._state, report, workflow.now())
             self._wake()
 
-    @workflow.update(name="review-record")
+    @workflow.update(name=UPDATES[ReviewRecord])
     def review_record(self, cmd: ReviewRecord) -> JourneySummary:
         return self._apply(rules.apply_review_record, cmd)
 
@@ -305,7 +301,7 @@ class JourneyWorkflow:
     def _validate_review_record(self, cmd: ReviewRecord) -> None:
         self._check(rules.check_review_record, cmd)
 
-    @workflow.update(name="apply-milestone")
+    @workflow.update(name=UPDATES[ApplyMilestone])
     def apply_milestone(self, cmd: ApplyMilestone) -> JourneySummary:
         return self._apply(rules.apply_milestone, cmd)
 
@@ -313,7 +309,7 @@ class JourneyWorkflow:
     def _validate_milestone(self, cmd: ApplyMilestone) -> None:
         self._check(rules.check_milestone, cmd)
 
-    @workflow.update(name="advance-stage")
+    @workflow.update(name=UPDATES[AdvanceStage])
     def advance_stage(self, cmd: AdvanceStage) -> JourneySummary:
         return self._apply(rules.apply_advance, cmd)
 
@@ -321,7 +317,7 @@ class JourneyWorkflow:
     def _validate_advance(self, cmd: AdvanceStage) -> None:
         self._check(rules.check_advance, cmd)
 
-    @workflow.update(name="pause")
+    @workflow.update(name=UPDATES[PauseJourney])
     def pause(self, cmd: PauseJourney) -> JourneySummary:
         return self._apply(rules.apply_pause, cmd)
 
@@ -329,7 +325,7 @@ class JourneyWorkflow:
     def _validate_pause(self, cmd: PauseJourney) -> None:
         self._check(rules.check_pause, cmd)
 
-    @workflow.update(name="resume")
+    @workflow.update(name=UPDATES[ResumeJourney])
     def resume(self, cmd: ResumeJourney) -> JourneySummary:
         return self._apply(rules.apply_resume, cmd)
 
@@ -337,7 +333,7 @@ class JourneyWorkflow:
     def _validate_resume(self, cmd: ResumeJourney) -> None:
         self._check(rules.check_resume, cmd)
 
-    @workflow.update(name="close")
+    @workflow.update(name=UPDATES[CloseJourney])
     def close(self, cmd: CloseJourney) -> JourneySummary:
         result = self._apply(rules.apply_close, cmd)
         for task in list(self._in_flight.values()):
@@ -348,7 +344,7 @@ class JourneyWorkflow:
     def _validate_close(self, cmd: CloseJourney) -> None:
         self._check(rules.check_close, cmd)
 
-    @workflow.update(name="set-consent")
+    @workflow.update(name=UPDATES[SetConsent])
     def set_consent(self, cmd: SetConsent) -> JourneySummary:
         return self._apply(rules.apply_consent, cmd)
 
@@ -356,7 +352,7 @@ class JourneyWorkflow:
     def _validate_consent(self, cmd: SetConsent) -> None:
         self._check(rules.check_consent, cmd)
 
-    @workflow.update(name="set-channel-opt-out")
+    @workflow.update(name=UPDATES[SetChannelOptOut])
     def set_channel_opt_out(self, cmd: SetChannelOptOut) -> JourneySummary:
         return self._apply(rules.apply_opt_out, cmd)
 
@@ -366,19 +362,19 @@ class JourneyWorkflow:
 
     # -- queries ------------------------------------------------------------------------------
 
-    @workflow.query(name="status")
+    @workflow.query(name=Query.STATUS.value)
     def status(self) -> JourneyStatus:
         return journey_status(self._state)
 
-    @workflow.query(name="timeline")
+    @workflow.query(name=Query.TIMELINE.value)
     def timeline(self) -> list[TimelineEntry]:
         return list(self._state.timeline)
 
-    @workflow.query(name="messages")
+    @workflow.query(name=Query.MESSAGES.value)
     def messages(self) -> list[Message]:
         return list(self._state.messages)
 
-    @workflow.query(name="summary")
+    @workflow.query(name=Query.SUMMARY.value)
     def summary(self) -> JourneySummary:
         return summarize(self._state)
 

@@ -46,7 +46,7 @@ def picture(status: JourneyStatus, timeline: list[TimelineEntry]) -> list[StageN
             entered[e.detail["new"]] = e.at.strftime("%Y-%m-%d")
     current = status.stage.value
     if status.closed:
-        current = next((e.detail.get("stage") for e in reversed(timeline) if e.kind == "closed"), current)
+        current = next((e.detail["stage"] for e in reversed(timeline) if e.kind == "closed" and "stage" in e.detail), current)
     steps = {s.stage.value: s for s in status.next_steps}
     nodes = []
     seen_current = False

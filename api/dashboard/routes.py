@@ -45,7 +45,14 @@ from domain.commands import (
 from domain.records import RecordStatus, RejectionReason
 from domain.stages import CloseReason, Pathway, ReviewOutcome, Stage
 from domain.validation import describe
-from service.journeys import CommandRefused, JourneyClosed, JourneyError, JourneyNotFound, Journeys
+from service.journeys import (
+    CommandRefused,
+    JourneyClosed,
+    JourneyError,
+    JourneyNotFound,
+    Journeys,
+)
+from workflows.journey_types import UPDATES, update_name
 
 log = logging.getLogger("waypoint.dashboard")
 HERE = Path(__file__).resolve().parent
@@ -196,7 +203,7 @@ async def journey_list(request: Request, q: str = "", stage: str = "", scope: st
         return RedirectResponse(f"/dashboard/journeys/{query}", status_code=303)
     scope = "mine" if scope == "mine" else "all"
     try:
-        listed = await _journeys(request).list(coordinator=account.id if scope == "mine" else None)
+        listed = await _journeys(request).find(coordinator=account.id if scope == "mine" else None)
     except RPCError:
         return render(request, "error.html", session, account, status=503, message="unavailable")
     counts: dict[str, int] = {}
@@ -235,15 +242,15 @@ async def _journey_page(request: Request, session: Session, account: Account, re
         nodes=picture(status, timeline), reasons=reasons(status, now), error=error, partial=partial,
         done=done if done and f"done_{done}" in _DONE else None, when=_when, page="journey",
         rejection_reasons=[r.value for r in RejectionReason], pause_reasons=[r.value for r in PauseReason],
-        close_reasons=[r.value for r in CloseReason], awaited={RecordStatus.REQUESTED, RecordStatus.REJECTED},
+        close_reasons=[r.value for r in CloseReason],
         outcomes=[o.value for o in ReviewOutcome], pathways=[p.value for p in Pathway],
         applicants=[a.value for a in Applicant],
     )
 
 
-_DONE = {
-    f"done_{k}"
-    for k in ("received", "review-record", "apply-milestone", "advance-stage", "pause", "resume", "close", "set-consent")
+_DONE = {"done_received"} | {
+    f"done_{UPDATES[m]}"
+    for m in (ReviewRecord, ApplyMilestone, AdvanceStage, PauseJourney, ResumeJourney, CloseJourney, SetConsent)
 }
 MILESTONE_FIELDS = ("outcome", "pathway", "eligible", "visa_type", "applicant", "expires_on", "on_date", "day")
 
@@ -262,7 +269,7 @@ async def _form(request: Request) -> tuple[Session, Account, dict[str, str]] | R
     return session, account, {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-async def _act(request: Request, ref: str, update: str, build: Any) -> Response:
+async def _act(request: Request, ref: str, build: Any) -> Response:
     got = await _form(request)
     if isinstance(got, Response):
         return got
@@ -273,21 +280,21 @@ async def _act(request: Request, ref: str, update: str, build: Any) -> Response:
         cmd: BaseModel = build(form, account)
     except ValidationError as err:
         return await _journey_page(request, session, account, ref, 422, error=describe(err, "request"))
+    done = "received" if isinstance(cmd, RecordReceived) else update_name(cmd)
     try:
-        if update == "received":
-            assert isinstance(cmd, RecordReceived)
+        if isinstance(cmd, RecordReceived):
             await _journeys(request).report_record_received(ref, cmd)
             await _settled(_journeys(request), ref, cmd.record_type.value)
         else:
-            await asyncio.wait_for(_journeys(request).command(ref, update, cmd), timeout=30)
+            await asyncio.wait_for(_journeys(request).command(ref, cmd), timeout=30)
     except (CommandRefused, JourneyClosed) as refused:
         return await _journey_page(request, session, account, ref, 409, error=str(refused))
     except JourneyNotFound:
         return render(request, "error.html", session, account, status=404, message="not_found")
     except (RPCError, JourneyError, TimeoutError):
         return render(request, "error.html", session, account, status=503, message="unavailable")
-    log.info("dashboard: %s on %s by %s", update, ref, account.id)
-    return RedirectResponse(f"/dashboard/journeys/{quote(ref)}?done={update}", status_code=303)
+    log.info("dashboard: %s on %s by %s", done, ref, account.id)
+    return RedirectResponse(f"/dashboard/journeys/{quote(ref)}?done={done}", status_code=303)
 
 
 async def _settled(journeys: Journeys, ref: str, record_type: str, timeout: float = 5.0) -> None:
@@ -315,9 +322,7 @@ def _record(form: dict[str, str], account: Account) -> BaseModel:
 @router.post("/journeys/{ref}/records")
 async def record_action(request: Request, ref: str) -> Response:
     # Which call it is depends on the action: a report (signal) or a decision (update).
-    form = await request.form()
-    update = "received" if form.get("action") == "received" else "review-record"
-    return await _act(request, ref, update, _record)
+    return await _act(request, ref, _record)
 
 
 def _milestone(form: dict[str, str], account: Account) -> BaseModel:
@@ -331,13 +336,12 @@ def _milestone(form: dict[str, str], account: Account) -> BaseModel:
 
 @router.post("/journeys/{ref}/milestone")
 async def milestone_action(request: Request, ref: str) -> Response:
-    return await _act(request, ref, "apply-milestone", _milestone)
+    return await _act(request, ref, _milestone)
 
 
 @router.post("/journeys/{ref}/stage")
 async def stage_action(request: Request, ref: str) -> Response:
-    return await _act(request, ref, "advance-stage",
-                      lambda f, a: AdvanceStage.model_validate({"to_stage": f.get("to_stage"), "by": a.id}))
+    return await _act(request, ref, lambda f, a: AdvanceStage.model_validate({"to_stage": f.get("to_stage"), "by": a.id}))
 
 
 def _with_note(values: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
@@ -346,19 +350,18 @@ def _with_note(values: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
 
 @router.post("/journeys/{ref}/pause")
 async def pause_action(request: Request, ref: str) -> Response:
-    return await _act(request, ref, "pause", lambda f, a: PauseJourney.model_validate(
+    return await _act(request, ref, lambda f, a: PauseJourney.model_validate(
         _with_note({"reason": f.get("reason"), "by": a.id}, f)))
 
 
 @router.post("/journeys/{ref}/resume")
 async def resume_action(request: Request, ref: str) -> Response:
-    return await _act(request, ref, "resume", lambda f, a: ResumeJourney.model_validate({"by": a.id}))
+    return await _act(request, ref, lambda f, a: ResumeJourney.model_validate({"by": a.id}))
 
 
 @router.post("/journeys/{ref}/consent")
 async def consent_action(request: Request, ref: str) -> Response:
-    return await _act(request, ref, "set-consent",
-                      lambda f, a: SetConsent.model_validate({"granted": f.get("granted") == "yes", "by": a.id}))
+    return await _act(request, ref, lambda f, a: SetConsent.model_validate({"granted": f.get("granted") == "yes", "by": a.id}))
 
 
 @router.post("/journeys/{ref}/close")
@@ -375,7 +378,7 @@ async def close_action(request: Request, ref: str) -> Response:
             return await _journey_page(request, session, account, ref, 422, error=describe(err, "request"))
         return render(request, "confirm_close.html", session, account, ref=ref, reason=fields.get("reason"),
                       note=fields.get("note", ""), page="journey")
-    return await _act(request, ref, "close", lambda f, a: CloseJourney.model_validate(
+    return await _act(request, ref, lambda f, a: CloseJourney.model_validate(
         _with_note({"reason": f.get("reason"), "by": a.id}, f)))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.records import RecordStatus
 from domain.state import AlertKind, MessageStatus
 from domain.status import JourneyStatus
 
@@ -35,13 +34,12 @@ def reasons(status: JourneyStatus, now: datetime) -> list[Reason]:
     escalated = sorted({r.record_type.value for r in status.records if r.escalated})
     if escalated or kinds & {AlertKind.RECORDS_OVERDUE, AlertKind.RECORDS_DEADLINE_PASSED}:
         found.append(Reason("r_escalated", escalated))
-    awaited = {RecordStatus.REQUESTED, RecordStatus.REJECTED}
     overdue = sorted({r.record_type.value for r in status.records
-                      if r.status in awaited and r.deadline is not None and r.deadline <= now})
+                      if r.outstanding and r.deadline is not None and r.deadline <= now})
     if overdue or status.overdue:
         found.append(Reason("r_overdue", overdue or escalated))
     due = sorted({r.record_type.value for r in status.records
-                  if r.status in awaited and r.deadline is not None and now < r.deadline <= now + WEEK})
+                  if r.outstanding and r.deadline is not None and now < r.deadline <= now + WEEK})
     if due:
         found.append(Reason("r_deadline", due))
     if AlertKind.DELIVERY_FAILED in kinds or any(

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from messaging.envelope import DeliveryRequest, Rendered
+from messaging.delivery_contract import DeliveryRequest, Rendered
 from messaging.providers.errors import PermanentDeliveryError, PermanentKind
 from messaging.providers.errors import redact, transient
 from messaging.providers.http import USER_AGENT, classify_http_error, json_object, retry_after_seconds

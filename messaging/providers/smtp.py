@@ -31,7 +31,7 @@ from enum import StrEnum
 
 import aiosmtplib
 
-from messaging.envelope import DeliveryRequest, Rendered
+from messaging.delivery_contract import DeliveryRequest, Rendered
 from messaging.providers.errors import PermanentDeliveryError, PermanentKind, TransientDeliveryError, redact, transient
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from messaging.envelope import DeliveryRequest, Rendered
+from messaging.delivery_contract import DeliveryRequest, Rendered
 from messaging.providers.errors import PermanentDeliveryError, PermanentKind, redact, transient
 from messaging.providers.http import USER_AGENT, classify_http_error, json_object, retry_after_seconds
 

@@ -15,7 +15,7 @@ from tests.support.api_harness import api_settings, served
 from tests.conftest import Harness, make_case
 from tests.support.polling import eventually
 from worker import build_worker
-from workflows.journey import STATUS_MEMO
+from workflows.journey_types import STATUS_MEMO
 
 PASSWORD = "a long dev password " + secrets.token_hex(4)
 
@@ -98,7 +98,7 @@ async def test_milestones_from_the_dashboard_move_a_journey_on(dev: Harness):
         if line.status.value == "requested":
             from domain.commands import ReviewRecord
 
-            await dev.journeys.command(ref, "review-record", ReviewRecord(record_type=line.record_type, decision="waive"))
+            await dev.journeys.command(ref, ReviewRecord(record_type=line.record_type, decision="waive"))
     async with served(app) as base, httpx.AsyncClient(base_url=base) as web:
         page = await web.get("/dashboard/login")
         await web.post("/dashboard/login", data={"account": "coord-lin", "password": PASSWORD, "csrf_token": _csrf(page.text)})

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from domain import journey as rules
+from domain import derived, rules
 from domain.case_file import Channel
 from domain.commands import (
     AdvanceStage,
@@ -22,7 +22,7 @@ from domain.commands import (
 from domain.notices import why_not_send
 from domain.records import CHECKLISTS, RecordStatus, RecordType
 from domain.stages import MILESTONES, TRANSITIONS, Milestone, Pathway, Stage
-from domain.state import AlertKind, Audience, MessageEvent, MessageStatus
+from domain.state import AlertKind, Audience, MessageEvent, MessageStatus, Notice
 from domain.status import journey_status
 from tests.conftest import make_case
 
@@ -306,14 +306,14 @@ def test_unknown_visa_type_is_refused_with_configured_list():
 
 def test_pause_suspends_the_chase_and_resume_shifts_clocks():
     state = fresh()
-    first = rules.next_wakeup(state)
+    first = derived.next_wakeup(state)
     rules.apply_pause(state, PauseJourney(reason="child_admitted_locally"), T0 + timedelta(hours=1))
-    assert rules.next_wakeup(state) is None
+    assert derived.next_wakeup(state) is None
     assert not rules.run_due_chases(state, T0 + timedelta(days=30))
     with pytest.raises(rules.Refused, match="paused"):
         rules.check_advance(state, AdvanceStage(to_stage=Stage.FOLLOW_UP))
     rules.apply_resume(state, ResumeJourney(), T0 + timedelta(days=10, hours=1))
-    assert rules.next_wakeup(state) is not None
+    assert derived.next_wakeup(state) is not None
     chase = [r.next_reminder_at for r in journey_status(state).records if r.next_reminder_at]
     assert min(chase) == T0 + timedelta(days=13)  # 3-day reminder moved by the 10 paused days
     assert first is not None
@@ -324,8 +324,8 @@ def test_close_cancels_everything_scheduled_and_refuses_further_commands():
     assert any(m.status == MessageStatus.SCHEDULED for m in state.messages)
     rules.apply_close(state, CloseJourney(reason="child_died"), T0)
     assert all(m.status != MessageStatus.SCHEDULED for m in state.messages)
-    assert rules.next_wakeup(state) is None
-    assert rules.notify(state, rules.Notice(event=MessageEvent.STAGE_CHANGE, audience=Audience.FAMILY), T0) == []
+    assert derived.next_wakeup(state) is None
+    assert rules.notify(state, Notice(event=MessageEvent.STAGE_CHANGE, audience=Audience.FAMILY), T0) == []
     assert not rules.run_due_chases(state, T0 + timedelta(days=60))
     for check, cmd in [
         (rules.check_close, CloseJourney(reason="other")),
@@ -360,7 +360,7 @@ def test_sms_over_the_cap_goes_by_email_instead():
     first_sms = [m for m in state.messages if m.channel == Channel.SMS][0]
     assert isinstance(decide(state, first_sms, T0), Send)
     sent(state, first_sms, T0)
-    rules.notify(state, rules.Notice(event=MessageEvent.STAGE_CHANGE, audience=Audience.FAMILY, params={"stage": "remote_review"}), T0 + timedelta(hours=2))
+    rules.notify(state, Notice(event=MessageEvent.STAGE_CHANGE, audience=Audience.FAMILY, params={"stage": "remote_review"}), T0 + timedelta(hours=2))
     second = [m for m in state.messages if m.channel == Channel.SMS][-1]
     assert decide(state, second, T0 + timedelta(hours=2)) == Skip("over the SMS cap: sent by e-mail instead")
 
@@ -373,7 +373,7 @@ def test_sms_only_guardian_waits_for_the_cap_and_waiting_sms_merge():
     sent(state, first, T0)
     later = T0 + timedelta(hours=3)
     for _ in range(2):
-        rules.notify(state, rules.Notice(event=MessageEvent.STAGE_CHANGE, audience=Audience.FAMILY, params={"stage": "remote_review"}), later)
+        rules.notify(state, Notice(event=MessageEvent.STAGE_CHANGE, audience=Audience.FAMILY, params={"stage": "remote_review"}), later)
     a, b = [m for m in state.messages if m.channel == Channel.SMS][-2:]
     assert decide(state, a, later) == Defer(T0 + timedelta(days=1))
     a.not_before = b.not_before = T0 + timedelta(days=1)

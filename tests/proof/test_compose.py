@@ -2,7 +2,7 @@
 
 No Docker engine runs in CI, so the files are checked structurally (pyyaml): the services and
 their start order, pinned images, ports on 127.0.0.1 only, the worker's environment against
-service.config.WORKER_ENV, and the search attributes against service.search_attributes.ALL.
+service.config.WORKER_ENV, and the search attributes against workflows.search_attributes.ALL.
 `docker compose config` (a pure parser) runs too where the compose plugin is installed.
 """
 
@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from service.config import WORKER_ENV
-from service.search_attributes import ALL
+from workflows.search_attributes import ALL
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -106,7 +106,7 @@ def registrations(command: str, service_env: dict[str, str | None]) -> list[tupl
             continue
         tokens = shlex.split(line, comments=True)
         names, types, address = [], [], service_env.get("TEMPORAL_ADDRESS")
-        for flag, value in zip(tokens, tokens[1:]):
+        for flag, value in zip(tokens, tokens[1:], strict=False):
             if flag == "--name":
                 names.append(value)
             elif flag == "--type":
@@ -114,7 +114,7 @@ def registrations(command: str, service_env: dict[str, str | None]) -> list[tupl
             elif flag == "--address":
                 address = value
         assert len(names) == len(types), f"--name/--type not paired in: {line.strip()}"
-        found += [(n, t.lower(), resolve(address) if address else None) for n, t in zip(names, types)]
+        found += [(n, t.lower(), resolve(address) if address else None) for n, t in zip(names, types, strict=True)]
     return found
 
 
@@ -259,7 +259,7 @@ def test_admin_tools_register_every_search_attribute_with_its_type(services):
     wrong = {name: (registered[name], kind) for name, kind in expected.items() if registered[name] != kind}
     assert not wrong, f"registered with the wrong type (got, want): {wrong}"
     extra = sorted(set(registered) - set(expected))
-    assert not extra, f"registered but not in service.search_attributes.ALL: {extra}"
+    assert not extra, f"registered but not in workflows.search_attributes.ALL: {extra}"
     elsewhere = sorted({name for name, _, address in found if address != TEMPORAL_FRONTEND})
     assert not elsewhere, f"registered against another address than {TEMPORAL_FRONTEND}: {elsewhere}"
 

@@ -12,7 +12,7 @@ import pytest
 
 from domain.case_file import Channel
 from domain.state import MessageEvent
-from messaging.envelope import DeliveryRequest, Rendered
+from messaging.delivery_contract import DeliveryRequest, Rendered
 from messaging.exactly_once import LedgeredSender
 from messaging.ledger import DeliveryState, Ledger
 from messaging.provider_config import PROVIDER_ENV, senders_from_env

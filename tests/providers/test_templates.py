@@ -15,7 +15,7 @@ from domain.commands import Applicant
 from domain.records import RecordType, RejectionReason
 from domain.stages import Milestone, Stage
 from domain.state import AlertKind, MessageEvent
-from messaging.envelope import DeliveryRequest, Rendered
+from messaging.delivery_contract import DeliveryRequest, Rendered
 from messaging.render import TEMPLATES_DIR, Renderer, TemplateProblem
 from messaging.sms_segments import segments
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 
 from domain.commands import PauseJourney, RecordReceived, ResumeJourney
 from domain.records import RecordStatus
 from domain.state import AlertKind, MessageEvent, MessageStatus
-from service import search_attributes as sa
+from workflows import search_attributes as sa
 from tests.conftest import Harness, make_case, record_history
 
 
@@ -83,10 +82,10 @@ async def test_pause_suspends_reminders_and_resume_restarts_the_clock(skipping: 
     await skipping.journeys.start(case)
     t0 = await started_at(skipping, ref)
     await skipping.env.sleep(timedelta(days=1))
-    await skipping.journeys.command(ref, "pause", PauseJourney(reason="child_admitted_locally"))
+    await skipping.journeys.command(ref, PauseJourney(reason="child_admitted_locally"))
     await skipping.env.sleep(timedelta(days=20))
     assert reminder_days(await skipping.journeys.messages(ref), t0) == []
-    await skipping.journeys.command(ref, "resume", ResumeJourney())
+    await skipping.journeys.command(ref, ResumeJourney())
     await skipping.env.sleep(timedelta(days=3))
     # Paused for 20 days: the day-3 reminder comes on day 23.
     assert reminder_days(await skipping.journeys.messages(ref), t0) == [23.0]

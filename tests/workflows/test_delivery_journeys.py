@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
@@ -19,7 +18,7 @@ from domain.commands import CloseJourney, RecordReceived, ReviewRecord, SetConse
 from domain.state import AlertKind, MessageEvent, MessageStatus
 from messaging.ledger import Ledger
 from messaging.provider_config import senders_from_env
-from activities.delivery import OutboxSender
+from messaging.outbox import OutboxSender
 from messaging.outbox import Outbox
 from service.config import Settings
 from service.inbound import handle_inbound_sms
@@ -127,7 +126,7 @@ async def test_stop_in_russian_silences_sms_but_email_continues(wired_dev: Wired
 
     emails_before = len(h.emails_to(EMAIL))
     await h.journeys.report_record_received(ref, RecordReceived(record_type="imaging", document_id="img-1"))
-    await h.journeys.command(ref, "review-record", ReviewRecord(record_type="imaging", decision="reject", reason="illegible"))
+    await h.journeys.command(ref, ReviewRecord(record_type="imaging", decision="reject", reason="illegible"))
     await eventually(lambda: len(h.emails_to(EMAIL)) == emails_before + 1)  # e-mail continues
     await asyncio.sleep(1)
     assert len(h.sms_to(PHONE)) == 2
@@ -157,7 +156,7 @@ async def test_local_team_hears_nothing_until_consent(wired_dev: Wired):
     assert h.emails_to(TEAM_EMAIL) == []
     family_request = h.emails_to(EMAIL)[0]
     assert "pathology" not in family_request["text"]  # labels, not codes
-    await h.journeys.command(ref, "set-consent", SetConsent(granted=True, by="coord-lin"))
+    await h.journeys.command(ref, SetConsent(granted=True, by="coord-lin"))
     [team_email] = await eventually(lambda: h.emails_to(TEAM_EMAIL))
     assert ref in team_email["text"]
 
@@ -196,7 +195,7 @@ async def test_closed_journey_sends_nothing_more(wired_skipping: Wired):
     await h.env.sleep(timedelta(hours=1))
     before = (len(h.twilio.messages), len(h.resend.messages))
     assert before[0] >= 1 and before[1] >= 1
-    await h.journeys.command(ref, "close", CloseJourney(reason="child_died"))
+    await h.journeys.command(ref, CloseJourney(reason="child_died"))
     await h.env.sleep(timedelta(days=60))
     assert (len(h.twilio.messages), len(h.resend.messages)) == before
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 
-from domain import journey as rules
+from domain import derived, rules
 from domain.case_file import CaseFile, Channel
 from domain.commands import (
     AdvanceStage,
@@ -35,7 +35,7 @@ from domain.commands import (
 )
 from domain.opt_out import keyword
 from domain.validation import describe
-from messaging.envelope import DeliveryRequest
+from messaging.delivery_contract import DeliveryRequest
 from messaging.render import Renderer
 from domain.state import MessageEvent
 from tests.conftest import Harness, case_data, make_case

@@ -22,7 +22,7 @@ from domain.commands import (
 from domain.records import RecordStatus, RecordType
 from domain.stages import Milestone, Pathway, Stage
 from domain.state import MessageStatus
-from service.client import journey_id
+from workflows.journey_types import journey_id
 from service.journeys import CommandRefused, JourneyClosed, JourneyNotFound
 from tests.support.polling import eventually
 from tests.conftest import Harness, make_case, record_history
@@ -37,7 +37,7 @@ async def settle_records(h: Harness, ref: str) -> None:
     await eventually(lambda: _all_received(h, ref))
     for line in (await h.journeys.status(ref)).records:
         if line.status == RecordStatus.RECEIVED:
-            await h.journeys.command(ref, "review-record", ReviewRecord(record_type=line.record_type, decision="accept"))
+            await h.journeys.command(ref, ReviewRecord(record_type=line.record_type, decision="accept"))
 
 
 async def _all_received(h: Harness, ref: str) -> bool:
@@ -45,11 +45,11 @@ async def _all_received(h: Harness, ref: str) -> bool:
 
 
 async def milestone(h: Harness, ref: str, name: Milestone, **details):
-    return await h.journeys.command(ref, "apply-milestone", ApplyMilestone(milestone=name, **details))
+    return await h.journeys.command(ref, ApplyMilestone(milestone=name, **details))
 
 
 async def advance(h: Harness, ref: str, stage: Stage):
-    return await h.journeys.command(ref, "advance-stage", AdvanceStage(to_stage=stage))
+    return await h.journeys.command(ref, AdvanceStage(to_stage=stage))
 
 
 async def sent(h: Harness, ref: str) -> list:
@@ -70,7 +70,7 @@ async def test_start_is_idempotent_and_journey_is_listed_by_stage(dev: Harness):
     assert {r.record_type for r in status.records if r.status == RecordStatus.REQUESTED}
 
     async def listed():
-        found = await dev.journeys.list(stage=Stage.REMOTE_REVIEW, coordinator="coord-lin")
+        found = await dev.journeys.find(stage=Stage.REMOTE_REVIEW, coordinator="coord-lin")
         return [j for j in found if j.case_reference == case.case_reference]
 
     [row] = await eventually(listed)
@@ -99,8 +99,7 @@ async def test_invalid_transition_is_refused_before_reaching_history(dev: Harnes
     with pytest.raises(CommandRefused, match="needs records_complete first"):
         await milestone(dev, case.case_reference, Milestone.REVIEW_STARTED)
     with pytest.raises(CommandRefused, match="not received"):
-        await dev.journeys.command(
-            case.case_reference, "review-record", ReviewRecord(record_type=RecordType.PATHOLOGY, decision="accept")
+        await dev.journeys.command(case.case_reference, ReviewRecord(record_type=RecordType.PATHOLOGY, decision="accept")
         )
 
     after = [e.event_type async for e in handle.fetch_history_events()]
@@ -142,7 +141,7 @@ async def test_second_opinion_pathway_end_to_end(dev: Harness):
     result = await advance(dev, ref, Stage.FOLLOW_UP)
     assert result.stage == Stage.FOLLOW_UP
     await milestone(dev, ref, Milestone.FOLLOW_UP_COMPLETED)
-    closed = await dev.journeys.command(ref, "close", CloseJourney(reason="completed"))
+    closed = await dev.journeys.command(ref, CloseJourney(reason="completed"))
     assert closed.closed and closed.close_reason == "completed"
 
     handle = dev.journeys.handle(ref)
@@ -198,7 +197,7 @@ async def test_treatment_pathways_end_to_end(dev: Harness, pathway: str):
     status = await dev.journeys.status(ref)
     assert status.stage == Stage.FOLLOW_UP and status.pathway == Pathway(pathway)
     assert status.projected_return is not None
-    await dev.journeys.command(ref, "close", CloseJourney(reason="completed"))
+    await dev.journeys.command(ref, CloseJourney(reason="completed"))
     await dev.journeys.handle(ref).result()
     assert (await dev.journeys.handle(ref).describe()).status == WorkflowExecutionStatus.COMPLETED
     assert not [m for m in await dev.journeys.messages(ref) if m.status == MessageStatus.FAILED]
@@ -217,28 +216,28 @@ async def test_close_silences_deferred_messages(dev: Harness):
     await dev.journeys.start(case)
     status = await dev.journeys.status(ref)
     assert status.scheduled_messages, "quiet hours should have deferred the first request"
-    await dev.journeys.command(ref, "close", CloseJourney(reason="family_declined"))
+    await dev.journeys.command(ref, CloseJourney(reason="family_declined"))
     await dev.journeys.handle(ref).result()
     messages = await dev.journeys.messages(ref)
     assert {m.status for m in messages} == {MessageStatus.CANCELLED}
     assert dev.outbox_files(ref) == []
     with pytest.raises(JourneyClosed):
-        await dev.journeys.command(ref, "pause", PauseJourney(reason="other"))
+        await dev.journeys.command(ref, PauseJourney(reason="other"))
 
 
 async def test_pause_and_resume_over_updates(dev: Harness):
     case = make_case()
     ref = case.case_reference
     await dev.journeys.start(case)
-    paused = await dev.journeys.command(ref, "pause", PauseJourney(reason="family_needs_time"))
+    paused = await dev.journeys.command(ref, PauseJourney(reason="family_needs_time"))
     assert paused.paused
     with pytest.raises(CommandRefused, match="journey is paused"):
-        await dev.journeys.command(ref, "pause", PauseJourney(reason="other"))
+        await dev.journeys.command(ref, PauseJourney(reason="other"))
     assert (await dev.journeys.status(ref)).next_wakeup is None
-    resumed = await dev.journeys.command(ref, "resume", ResumeJourney())
+    resumed = await dev.journeys.command(ref, ResumeJourney())
     assert not resumed.paused
     with pytest.raises(CommandRefused, match="not paused"):
-        await dev.journeys.command(ref, "resume", ResumeJourney())
+        await dev.journeys.command(ref, ResumeJourney())
 
 
 async def test_continue_as_new_keeps_the_whole_state(dev: Harness):
@@ -248,7 +247,7 @@ async def test_continue_as_new_keeps_the_whole_state(dev: Harness):
     # Enough signals to pass the threshold more than once.
     for i in range(40):
         await dev.journeys.report_record_received(ref, RecordReceived(record_type=RecordType.IMAGING, document_id=f"img-{i}"))
-    await dev.journeys.command(ref, "review-record", ReviewRecord(record_type=RecordType.IMAGING, decision="accept"))
+    await dev.journeys.command(ref, ReviewRecord(record_type=RecordType.IMAGING, decision="accept"))
     for i in range(30):
         await dev.journeys.report_record_received(ref, RecordReceived(record_type=RecordType.PATHOLOGY, document_id=f"p-{i}"))
 
@@ -267,7 +266,7 @@ async def test_continue_as_new_keeps_the_whole_state(dev: Harness):
     # Messages are never re-sent by a new run: one outbox file per message key.
     msgs = await dev.journeys.messages(ref)
     assert len({m.key for m in msgs}) == len(msgs)
-    await dev.journeys.command(ref, "close", CloseJourney(reason="other"))
+    await dev.journeys.command(ref, CloseJourney(reason="other"))
     await dev.journeys.handle(ref).result()
     await record_history(dev, ref, "continued_as_new")
 

@@ -15,7 +15,7 @@ from service.journeys import JourneyBusy, Journeys
 from tests.conftest import make_case
 from tests.support.polling import eventually
 from worker import build_worker
-from workflows.journey import STATUS_MEMO
+from workflows.journey_types import STATUS_MEMO
 
 
 
@@ -84,4 +84,4 @@ async def test_the_overview_leaves_out_a_journey_that_has_published_nothing_yet(
 
 
 async def _listed(journeys: Journeys, ref: str) -> bool:
-    return ref in {j.case_reference for j in await journeys.list()}
+    return ref in {j.case_reference for j in await journeys.find()}

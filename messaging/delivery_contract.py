@@ -1,10 +1,13 @@
-"""The contract between the journey workflow and the delivery activity."""
+"""The delivery activity's contract: what the journey workflow asks of it (its name, request,
+result and retry policy) and what every channel below it implements (``Sender``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
+from temporalio.common import RetryPolicy
 
 from domain.case_file import Channel
 from domain.records import RecordType
@@ -12,6 +15,15 @@ from domain.state import MessageEvent
 
 # The activity's name: the workflow calls it by name so it never imports the activity code.
 DELIVER_MESSAGE = "deliver-message"
+
+# Transient provider trouble is retried with backoff for up to two days; a permanent failure
+# (non-retryable ApplicationError) ends the attempt at once and alerts the coordinator. The
+# workflow schedules the activity with it; the activity reads its numbers to honour Retry-After.
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+)
 
 
 class DeliveryRequest(BaseModel):
@@ -45,3 +57,11 @@ class Rendered(BaseModel):
     html: str | None = None
     language: str
     fell_back: bool = False
+
+
+class Sender(Protocol):
+    """A channel the delivery activity hands a rendered message to (outbox, Twilio, Resend, SMTP)."""
+
+    async def send(self, request: DeliveryRequest, message: Rendered) -> tuple[str, bool]:
+        """Deliver once per key. Returns (reference, duplicate)."""
+        ...

@@ -3,7 +3,11 @@ only codes (stage, pathway), staff ids, the case reference and flags."""
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+)
 
 STAGE = SearchAttributeKey.for_keyword("WaypointStage")
 PATHWAY = SearchAttributeKey.for_keyword("WaypointPathway")

@@ -396,6 +396,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     try:
         code = asyncio.run(run(args, settings))
+    except BrokenPipeError:
+        # The reader went away (`starter.py status REF | head`): not an error of ours. Anything
+        # still buffered for stdout goes nowhere, so the exit flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (InputProblem, JourneyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -411,7 +416,10 @@ def exit_now(code: int) -> None:
     """Exit without interpreter teardown: the Temporal client's Rust threads can outlive the event
     loop and crash a finalizing interpreter (temporalio/sdk-python#300), turning a success into
     a segfault exit code. Everything is flushed first."""
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away after the last write
+        pass
     sys.stderr.flush()
     os._exit(code)
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+from pathlib import Path
 from datetime import timedelta
 
 from temporalio.client import Client
@@ -67,6 +68,9 @@ async def main() -> None:
     log.info("worker polling task queue %s (%s; outbox: %s)", settings.task_queue, channels, settings.outbox_dir)
     try:
         async with worker:
+            ready = os.environ.get("WAYPOINT_READY_FILE")
+            if ready:  # `make run` prints "running" once this exists: the worker is polling
+                Path(ready).write_text("polling\n")
             await stop.wait()
             log.info("shutting down: finishing in-flight work")
     finally:

@@ -57,7 +57,7 @@ def _check_timezone(value: str, info: ValidationInfo) -> str:
 def _check_phone(value: str, info: ValidationInfo) -> str:
     """E.164 numbers only ("+77011234567"); at intake the number must be valid for its country."""
     if not re.fullmatch(r"\+[1-9][0-9]{6,14}", value):
-        raise ValueError("phone number must be in E.164 form, e.g. +447700900123")
+        raise ValueError("phone number must be in E.164 form, e.g. +77012345678")
     if not _at_intake(info):
         return value
     try:

@@ -36,7 +36,9 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-"$PY" worker.py &
+READY="$DATA/worker.ready"
+rm -f "$READY"
+WAYPOINT_READY_FILE="$READY" "$PY" worker.py &
 pids+=($!)
 
 # The HTTP API and coordinator dashboard. Without configured keys/accounts, a dev API key and a
@@ -53,6 +55,22 @@ fi
 WAYPOINT_API_HOST="${WAYPOINT_API_HOST:-127.0.0.1}" WAYPOINT_API_PORT="$API_PORT" "$PY" -m api.app &
 pids+=($!)
 
+echo "waiting for the worker to poll and the API to listen ..." >&2
+for _ in $(seq 1 240); do
+  if [ -f "$READY" ] && "$PY" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+      "http://127.0.0.1:$API_PORT/healthz" >/dev/null 2>&1; then break; fi
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then echo "a process exited during start-up; see the lines above" >&2; exit 1; fi
+  done
+  sleep 0.5
+done
+
+# Follow-up commands in another terminal must reach this server, not the default port.
+CLI=".venv/bin/python starter.py"
+if [ "$PORT" != "7233" ]; then CLI="TEMPORAL_ADDRESS=127.0.0.1:$PORT $CLI"; fi
+DEMO="make demo"
+if [ "$PORT" != "7233" ]; then DEMO="WAYPOINT_TEMPORAL_PORT=$PORT make demo"; fi
+
 cat <<MSG
 
   Waypoint Journeys is running.
@@ -65,10 +83,10 @@ cat <<MSG
 $DEV_NOTE
 
   In another terminal:
-    make demo                                   a sample family, accelerated time (about a minute)
-    .venv/bin/python starter.py start examples/case-car-t.json
-    .venv/bin/python starter.py status WJ-2026-0042
-    .venv/bin/python starter.py --help
+    $DEMO                                   a sample family, accelerated time (about two minutes)
+    $CLI start examples/case-car-t.json
+    $CLI status WJ-2026-0042
+    $CLI --help
 
   Ctrl-C stops the server, the worker and the API.
 

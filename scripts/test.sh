@@ -12,4 +12,10 @@ export WAYPOINT_TEMPORAL_BIN WAYPOINT_TEST_SERVER_BIN
 WAYPOINT_CHROMIUM_BIN="$(bash scripts/ensure-chromium.sh)"  # Debian's chromium for the browser tests
 export WAYPOINT_CHROMIUM_BIN
 echo "test.sh: temporal CLI $WAYPOINT_TEMPORAL_BIN; time-skipping server $WAYPOINT_TEST_SERVER_BIN; chromium $WAYPOINT_CHROMIUM_BIN" >&2
+if [ $# -eq 0 ]; then
+  # The whole run also holds the code to its lint and type rules (configured in pyproject.toml).
+  echo "test.sh: ruff and mypy" >&2
+  "$PY" -m ruff check .
+  "$PY" -m mypy
+fi
 exec "$PY" -m pytest "$@"

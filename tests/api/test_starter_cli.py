@@ -123,3 +123,29 @@ async def test_commands_apply_and_list_by_stage(dev: Harness, tmp_path: Path):
     assert closed.returncode == 0 and "closed (family_declined)" in closed.stdout
     after = await cli(dev, "resume", ref)
     assert "is closed" in one_clear_line(after)
+
+
+async def test_output_into_a_closed_pipe_ends_quietly(dev: Harness, tmp_path: Path):
+    """`starter.py status REF | head` must not end in a BrokenPipeError traceback: the reader has
+    gone, which is not an error of ours. The pipe's read end is closed before the CLI writes, so
+    the first write fails every time (not only when head happens to close early)."""
+    data = case_data()
+    ref = data["case_reference"]
+    assert (await cli(dev, "start", write_case(tmp_path, data))).returncode == 0
+    dev.journeys.started.append(ref)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": dev.client.service_client.config.target_host,
+        "WAYPOINT_TASK_QUEUE": dev.settings.task_queue,
+    }
+    try:
+        result = await asyncio.to_thread(
+            subprocess.run, [sys.executable, str(ROOT / "starter.py"), "status", ref],
+            env=env, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr, result.stderr
+    assert result.returncode == 0

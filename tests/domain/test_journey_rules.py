@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from domain import derived, rules
+from domain.rules.milestones import check_visas
 from domain.case_file import Channel
 from domain.commands import (
     AdvanceStage,
@@ -288,7 +289,13 @@ def test_visa_expiring_before_projected_return_alerts_once():
     milestone(state, Milestone.DAY_ZERO, on_date=date(2026, 4, 20))
     alerts = [a for a in state.alerts if a.kind == AlertKind.VISA_EXPIRES_TOO_SOON]
     assert len(alerts) == 1 and alerts[0].detail["projected_return"] == "2026-06-19"
-    assert any(m.event == MessageEvent.VISA_EXPIRY_WARNING for m in state.messages)
+    warnings = [m for m in state.messages if m.event == MessageEvent.VISA_EXPIRY_WARNING]
+    assert warnings
+    # The visas are checked again (as every later visa, travel or day 0 milestone does) while
+    # nothing about them changed: no second alert, no second warning to the family.
+    check_visas(state, T0 + timedelta(days=120))
+    assert [a for a in state.alerts if a.kind == AlertKind.VISA_EXPIRES_TOO_SOON] == alerts
+    assert [m for m in state.messages if m.event == MessageEvent.VISA_EXPIRY_WARNING] == warnings
 
 
 def test_unknown_visa_type_is_refused_with_configured_list():

@@ -22,7 +22,7 @@ from domain.commands import (
 from domain.records import RecordStatus, RecordType
 from domain.stages import Milestone, Pathway, Stage
 from domain.state import MessageStatus
-from workflows.journey_types import journey_id
+from workflows.journey_types import UPDATES, journey_id
 from service.journeys import CommandRefused, JourneyClosed, JourneyNotFound
 from tests.support.polling import eventually
 from tests.conftest import Harness, make_case, record_history
@@ -114,9 +114,9 @@ async def test_malformed_update_sent_past_the_client_is_rejected_cleanly(dev: Ha
     await dev.journeys.start(case)
     handle = dev.journeys.handle(case.case_reference)
     with pytest.raises(WorkflowUpdateFailedError):
-        await handle.execute_update("apply-milestone", {"milestone": "teleported", "extra": 1})
+        await handle.execute_update(UPDATES[ApplyMilestone], {"milestone": "teleported", "extra": 1})
     with pytest.raises(WorkflowUpdateFailedError):
-        await handle.execute_update("close", {"reason": "because"})
+        await handle.execute_update(UPDATES[CloseJourney], {"reason": "because"})
     events = [e.event_type async for e in handle.fetch_history_events()]
     assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED not in events
     assert (await dev.journeys.status(case.case_reference)).closed is False

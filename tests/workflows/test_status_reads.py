@@ -15,7 +15,7 @@ from service.journeys import JourneyBusy, Journeys
 from tests.conftest import make_case
 from tests.support.polling import eventually
 from worker import build_worker
-from workflows.journey_types import STATUS_MEMO
+from workflows.journey_types import STATUS_MEMO, Query
 
 
 
@@ -57,7 +57,7 @@ async def test_status_follows_a_reported_record_and_is_read_while_no_worker_runs
         assert {r.record_type: r.status for r in status.records}[second] == RecordStatus.REQUESTED
         # Reads that only a worker can answer say so.
         with pytest.raises(JourneyBusy, match="did not answer in time"):
-            await journeys.query(ref, "messages", list, attempts=1)
+            await journeys.query(ref, Query.MESSAGES, list, attempts=1)
     finally:
         await journeys.handle(ref).terminate(reason="test finished")
 

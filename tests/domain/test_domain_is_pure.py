@@ -1,0 +1,51 @@
+"""The domain is pure: no clock, no randomness, no I/O. The workflow passes ``domain`` through
+its sandbox (``imports_passed_through``), so the sandbox does not guard it; this test does.
+Time comes in as ``now``; anything random or outside (files, network, databases, environment)
+belongs to activities, the client side or the API."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+DOMAIN = Path(__file__).resolve().parents[2] / "domain"
+
+FORBIDDEN_MODULES = {
+    "random", "secrets", "uuid", "time", "os", "sys", "socket", "subprocess", "asyncio", "threading",
+    "logging", "pathlib", "shutil", "tempfile", "io", "sqlite3", "httpx", "requests", "sqlalchemy",
+    "aiosmtplib", "smtplib", "jinja2", "temporalio",
+}
+FORBIDDEN_CALLS = {"now", "utcnow", "today", "monotonic", "open", "getenv", "urandom"}  # time() is datetime.time here
+
+
+def modules() -> list[Path]:
+    return sorted(DOMAIN.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(DOMAIN)))
+def test_domain_module_uses_no_clock_randomness_or_io(path: Path) -> None:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [f"import {a.name}" for a in node.names if a.name.split(".")[0] in FORBIDDEN_MODULES]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] in FORBIDDEN_MODULES:
+                found.append(f"from {node.module} import ...")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in FORBIDDEN_CALLS:
+                found.append(f"call to {name}() on line {node.lineno}")
+    assert not found, f"{path.name} is not pure: {', '.join(found)}"
+
+
+def test_the_check_sees_what_it_forbids(tmp_path: Path) -> None:
+    """The scan itself works: an impure module is caught."""
+    impure = "import random\nfrom datetime import datetime\nx = datetime.now()\n"
+    tree = ast.parse(impure)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    imports = [n for n in ast.walk(tree) if isinstance(n, ast.Import)]
+    assert calls[0].func.attr in FORBIDDEN_CALLS and imports[0].names[0].name in FORBIDDEN_MODULES

@@ -15,7 +15,7 @@ import base64
 import binascii
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
@@ -91,7 +91,3 @@ class EncryptionCodec(PayloadCodec):
 def codec_from_env(env: Mapping[str, str] | None = None) -> EncryptionCodec | None:
     spec = (os.environ if env is None else env).get(KEYS_ENV, "").strip()
     return EncryptionCodec(parse_keys(spec)) if spec else None
-
-
-def key_ids(codec: EncryptionCodec | None) -> Iterable[str]:
-    return [] if codec is None else list(codec._by_id)

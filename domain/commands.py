@@ -7,13 +7,16 @@ before anything is sent to Temporal.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.appointments import AppointmentKind, Attendee
 from domain.case_file import Channel, DocumentId, StaffId
+from domain.donors import DonorId, MatchGrade, NextStepHolder, Relation, TypingStatus
+from domain.handover import HandoverAction, HandoverItemType
 from domain.opt_out import Keyword
 from domain.records import RecordType, RejectionReason
 from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
@@ -65,6 +68,7 @@ class ApplyMilestone(_Command):
     expires_on: date | None = None
     on_date: date | None = None
     day: Annotated[int, Field(ge=0, le=3650)] | None = None
+    donor: DonorId | None = None  # donor_selected: the typed relative (mother, sibling-1...)
     note: Note | None = None
     by: StaffId | None = None
 
@@ -136,3 +140,78 @@ class DeliveryReport(_Command):
     key: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{3,6}:[a-z_]+:[0-9]+:[a-z0-9-]+:(email|sms)$")]
     status: DeliveryStatus
     provider_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Timekeeping after the records: appointments, donor typing, the handover, the follow-up plan.
+
+AppointmentId = Annotated[str, Field(pattern=r"^A[0-9]{1,4}$")]
+# A place is a reference (a hospital or room code), never free text about the child.
+PlaceRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,39}$")]
+ZoneName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$", max_length=64)]
+
+
+class ScheduleAppointment(_Command):
+    """Book an appointment. ``starts_at`` is the venue's wall-clock time (an offset, if given,
+    is honoured); it is shown to each person in their own zone."""
+
+    kind: AppointmentKind
+    starts_at: datetime
+    venue_timezone: ZoneName = "Asia/Shanghai"
+    place: PlaceRef | None = None
+    attendees: Annotated[list[Attendee], Field(min_length=1, max_length=3)] = [Attendee.FAMILY]
+    check_day: Annotated[int, Field(ge=1, le=400)] | None = None
+    note: Note | None = None
+    by: StaffId | None = None
+
+
+class RescheduleAppointment(_Command):
+    appointment_id: AppointmentId
+    starts_at: datetime
+    venue_timezone: ZoneName | None = None
+    place: PlaceRef | None = None
+    note: Note | None = None
+    by: StaffId | None = None
+
+
+class CancelAppointment(_Command):
+    appointment_id: AppointmentId
+    note: Note | None = None
+    by: StaffId | None = None
+
+
+class AppointmentOutcome(StrEnum):
+    DONE = "done"
+    MISSED = "missed"
+
+
+class RecordAppointmentOutcome(_Command):
+    appointment_id: AppointmentId
+    outcome: AppointmentOutcome
+    note: Note | None = None
+    by: StaffId | None = None
+
+
+class RecordDonorTyping(_Command):
+    """A relative's HLA typing moved on (first report: the kit is sent or a sample requested)."""
+
+    relation: Relation
+    number: Annotated[int, Field(ge=1, le=9)] | None = None  # sibling 1, 2...; other relative 1, 2...
+    status: TypingStatus
+    holder: NextStepHolder = NextStepHolder.FAMILY
+    match_grade: MatchGrade | None = None
+    by: StaffId | None = None
+
+
+class UpdateHandoverItem(_Command):
+    item: HandoverItemType
+    action: HandoverAction
+    by: StaffId | None = None
+
+
+class ExtendFollowUp(_Command):
+    """More check-ins before the journey completes by itself."""
+
+    check_ins: Annotated[int, Field(ge=1, le=12)]
+    note: Note | None = None
+    by: StaffId | None = None

@@ -1,15 +1,15 @@
 """What is derived from a journey's state and never stored: when it next wakes, whether it is
 overdue, when the family is expected home, what stands between it and its next stage, and who is
-actually asked for a record. Read by the rules, the workflow and the read model alike."""
+actually asked for a record (``notices.asked_of``). Read by the rules, the workflow and the read model alike."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from domain.records import Holder
+from domain.plans import next_duty_at
 from domain.reminders import next_chase_at
 from domain.stages import Stage, transitions_from
-from domain.state import Audience, JourneyState, MessageStatus
+from domain.state import JourneyState, MessageStatus
 
 
 def next_wakeup(state: JourneyState) -> datetime | None:
@@ -21,6 +21,9 @@ def next_wakeup(state: JourneyState) -> datetime | None:
         at = next_chase_at(item, state.case.policy.chase)
         if at is not None:
             times.append(at)
+    duty_at = next_duty_at(state)  # the plans after the records (journeys with timekeeping)
+    if duty_at is not None:
+        times.append(duty_at)
     return min(times) if times else None
 
 
@@ -35,7 +38,10 @@ def projected_return(state: JourneyState) -> date | None:
     if stay is None:
         return None
     if state.day_zero is not None:
-        return state.day_zero + timedelta(days=stay)
+        expected = state.day_zero + timedelta(days=stay)
+        if state.discharged_on is not None and state.discharged_on > expected:
+            return state.discharged_on  # a longer stay than planned moves the return
+        return expected
     if state.travel_date is not None:
         return state.travel_date + timedelta(days=travel.arrival_to_day_zero_days + stay)
     return None
@@ -60,14 +66,3 @@ def unmet_requirements(state: JourneyState, target: Stage) -> list[str]:
                 missing.append(f"{req.milestone.value} with eligible={str(req.eligible).lower()}")
         return missing
     return ["a transition to that stage"]
-
-
-def asked_of(state: JourneyState, holder: Holder) -> tuple[Audience, bool]:
-    """Where a records request goes: (audience, via_family).
-
-    Records held by the local team are asked of the team only with the family's consent;
-    otherwise the family is asked to obtain them from their doctors.
-    """
-    if holder == Holder.LOCAL_TEAM and state.case.local_team and state.local_team_consent:
-        return Audience.LOCAL_TEAM, False
-    return Audience.FAMILY, holder == Holder.LOCAL_TEAM

@@ -16,6 +16,7 @@ from typing import Union
 from domain.case_file import COORDINATOR_ID, LOCAL_TEAM_ID, Channel, guardian_id
 from domain.policy import QuietHours
 from domain.quiet_hours import next_allowed_time
+from domain.records import Holder
 from domain.sms_caps import next_sms_allowed
 from domain.state import (
     Audience,
@@ -99,6 +100,17 @@ def find_recipient(state: JourneyState, recipient_id: str) -> Recipient | None:
             if r.id == recipient_id:
                 return r
     return None
+
+
+def asked_of(state: JourneyState, holder: Holder) -> tuple[Audience, bool]:
+    """Where a records request goes: (audience, via_family).
+
+    Records held by the local team are asked of the team only with the family's consent;
+    otherwise the family is asked to obtain them from their doctors.
+    """
+    if holder == Holder.LOCAL_TEAM and state.case.local_team and state.local_team_consent:
+        return Audience.LOCAL_TEAM, False
+    return Audience.FAMILY, holder == Holder.LOCAL_TEAM
 
 
 def earliest_send(recipient: Recipient, now: datetime, urgent: bool, bypass: bool, event: MessageEvent | None = None) -> datetime:

@@ -74,11 +74,86 @@ class TravelPolicy(BaseModel):
         return [v.code for v in self.visa_types]
 
 
+class StageClock(BaseModel):
+    """How long part of a stage is expected to take. The clock starts when the stage is entered
+    (``starts_with`` None) or when a milestone is recorded in it, and stops when one of
+    ``ends_with`` is recorded or the stage moves on. Over time: one coordinator alert."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stage: str
+    starts_with: str | None = None
+    ends_with: tuple[str, ...] = ()
+    within: timedelta
+
+
+DEFAULT_STAGE_CLOCKS: tuple[StageClock, ...] = (
+    # A written review outcome within ~14 days of complete records ("within weeks").
+    StageClock(stage="remote_review", starts_with="records_complete", ends_with=("review_outcome",), within=timedelta(days=14)),
+    StageClock(stage="eligibility", ends_with=("eligibility_decided",), within=timedelta(days=14)),
+    # A visa decision within ~30 days of the application; the family's arrival within ~30 days of the visa.
+    StageClock(stage="visa_travel", starts_with="visa_applied", ends_with=("visa_granted", "visa_refused"), within=timedelta(days=30)),
+    StageClock(stage="visa_travel", starts_with="visa_granted", within=timedelta(days=30)),
+)
+
+
+class TimekeepingPolicy(BaseModel):
+    """The journey's clocks after the records: appointments, plans, stage clocks, visas, donor
+    typing and the handover. Defaults from the domain; each overridable per journey, so tests
+    and the demo can compress months into seconds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Appointments: reminders this long before (on that calendar day, at the local hour).
+    appointment_reminders: tuple[timedelta, ...] = (timedelta(days=2), timedelta(days=1))
+    reminder_local_time: time = time(10, 0)
+    # Neither done nor missed this long after its start: the coordinator is asked.
+    appointment_unresolved_after: timedelta = timedelta(days=1)
+    # Monitoring plan from day 0, per pathway (days after day 0).
+    monitoring_days: dict[str, tuple[int, ...]] = {"transplant": (7, 14, 21, 30, 60, 100), "car_t": (7, 14, 21, 28, 60)}
+    # Ask the coordinator to book a planned check this long before it is due.
+    book_check_ahead: timedelta = timedelta(days=3)
+    # Engraftment expected by this many days after day 0 (transplant).
+    engraftment_by_day: dict[str, int] = {"transplant": 42}
+    # Follow-up: a check-in every interval, this many times after return (or after the advice
+    # of a second opinion), then the journey completes by itself unless extended.
+    follow_up_interval: timedelta = timedelta(days=30)
+    follow_up_check_ins: dict[str, int] = {"transplant": 12, "car_t": 12, "second_opinion": 2}
+    follow_up_needs_person: bool = True  # each check-in is also a call for the coordinator
+    complete_after_last_check_in: timedelta = timedelta(days=14)
+    stage_clocks: tuple[StageClock, ...] = DEFAULT_STAGE_CLOCKS
+    # Visa watch: alert this many days before a visa ends while the family is expected in China.
+    visa_warning_days: tuple[int, ...] = (30, 7)
+    # Donor typing and the handover package: reminders to whoever holds the next step.
+    typing_reminder_interval: timedelta = timedelta(days=7)
+    handover_reminder_interval: timedelta = timedelta(days=5)
+
+    @model_validator(mode="after")
+    def _sane(self) -> "TimekeepingPolicy":
+        floor = timedelta(seconds=1)
+        named = {
+            "appointment_unresolved_after": self.appointment_unresolved_after,
+            "follow_up_interval": self.follow_up_interval,
+            "complete_after_last_check_in": self.complete_after_last_check_in,
+            "typing_reminder_interval": self.typing_reminder_interval,
+            "handover_reminder_interval": self.handover_reminder_interval,
+        }
+        for name, value in named.items():
+            if value < floor:
+                raise ValueError(f"{name} must be at least one second")
+        if any(r <= timedelta(0) for r in self.appointment_reminders):
+            raise ValueError("appointment_reminders must be positive durations")
+        if self.book_check_ahead < timedelta(0):
+            raise ValueError("book_check_ahead must not be negative")
+        return self
+
+
 class JourneyPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     chase: ChasePolicy = ChasePolicy()
     travel: TravelPolicy = TravelPolicy()
+    timekeeping: TimekeepingPolicy = TimekeepingPolicy()
     # Urgent coordinator alerts (escalations, delivery failures) may ignore quiet hours.
     urgent_alerts_bypass_quiet_hours: bool = True
     # Family SMS caps per guardian (US healthcare exemption practice: 1 a day, 3 a week).

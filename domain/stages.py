@@ -96,6 +96,7 @@ class Detail(StrEnum):
     EXPIRES_ON = "expires_on"
     ON_DATE = "on_date"
     DAY = "day"
+    DONOR = "donor"
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ MILESTONES: dict[Milestone, MilestoneRule] = {
             Stage.PRE_TREATMENT,
             pathways={Pathway.TRANSPLANT},
             requires=(Milestone.HLA_TYPING_DONE,),
+            optional_details={Detail.DONOR},
             tell_family=True,
         ),
         _rule(Milestone.QUOTE_ISSUED, Stage.PRE_TREATMENT, tell_family=True),

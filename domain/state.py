@@ -8,8 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.appointments import Appointment
 from domain.case_file import CaseFile, Channel
 from domain.commands import PauseReason
+from domain.donors import DonorTyping
+from domain.handover import HandoverItem, HandoverItemType
 from domain.records import RecordItem, RecordType
 from domain.stages import CloseReason, Milestone, Pathway, Stage
 
@@ -29,6 +32,15 @@ class MessageEvent(StrEnum):
     LOCAL_TEAM_UPDATE = "local_team_update"
     COORDINATOR_ALERT = "coordinator_alert"
     OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+    # Timekeeping after the records.
+    APPOINTMENT_SCHEDULED = "appointment_scheduled"  # booked or changed: with a calendar invitation
+    APPOINTMENT_REMINDER = "appointment_reminder"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    FOLLOW_UP_CHECK_IN = "follow_up_check_in"
+    JOURNEY_COMPLETED = "journey_completed"  # the kind last word before a journey ends itself
+    DONOR_TYPING_REMINDER = "donor_typing_reminder"
+    HANDOVER_PACKAGE = "handover_package"  # to the local team: what was sent, please acknowledge
+    HANDOVER_REMINDER = "handover_reminder"
 
 
 class Audience(StrEnum):
@@ -43,6 +55,14 @@ class AlertKind(StrEnum):
     RECORDS_READY_FOR_REVIEW = "records_ready_for_review"
     VISA_EXPIRES_TOO_SOON = "visa_expires_too_soon"
     DELIVERY_FAILED = "delivery_failed"
+    APPOINTMENT_UNRESOLVED = "appointment_unresolved"  # neither done nor missed by the next day
+    CHECK_NOT_BOOKED = "check_not_booked"  # a planned monitoring check with no appointment
+    ENGRAFTMENT_OVERDUE = "engraftment_overdue"
+    STAGE_OVERDUE = "stage_overdue"
+    VISA_EXPIRING = "visa_expiring"  # ends soon while the family is expected in China
+    FOLLOW_UP_CALL_DUE = "follow_up_call_due"
+    TYPING_RESULT_PENDING = "typing_result_pending"
+    HANDOVER_ITEM_AWAITED = "handover_item_awaited"
 
 
 class MessageStatus(StrEnum):
@@ -111,6 +131,7 @@ class Visa(_State):
     visa_type: str
     applicant: str
     expires_on: date
+    granted_at: datetime | None = None  # when it was recorded (journeys with timekeeping)
 
 
 class Alert(_State):
@@ -154,6 +175,19 @@ class JourneyState(_State):
     timeline: list[TimelineEntry] = []
     notes: list[TimelineEntry] = []  # staff free text, kept apart from the timeline
     runs: int = 1  # how many workflow runs (continue-as-new) this journey has had
+    # Timekeeping after the records (journeys started before it, or not yet through the patch
+    # that brought it, keep False and behave as they always did: see docs/changing-workflows.md).
+    timekeeping: bool = False
+    appointments: list[Appointment] = []
+    fired: list[str] = []  # keys of plan duties already carried out (each happens once)
+    paused_spans: list[tuple[datetime, datetime]] = []  # plans move on by the time spent paused
+    monitoring_from: datetime | None = None  # when the monitoring plan was (re)made from day 0
+    discharged_on: date | None = None
+    follow_up_from: datetime | None = None  # return home, or a second opinion's advice
+    follow_up_extra: int = 0  # check-ins added by a coordinator
+    completing_since: datetime | None = None  # the last word was planned; the close follows it
+    donors: list[DonorTyping] = []
+    handover: dict[HandoverItemType, HandoverItem] = {}
 
     @property
     def closed(self) -> bool:

@@ -6,13 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from domain.derived import (
-    asked_of,
-    next_wakeup,
-    overdue,
-    projected_return,
-    unmet_requirements,
-)
+from domain.derived import next_wakeup, overdue, projected_return, unmet_requirements
+from domain.notices import asked_of
 from domain.records import Holder, RecordStatus, RecordType
 from domain.reminders import deadline_of, reminder_schedule
 from domain.stages import (

@@ -49,6 +49,8 @@ def apply_resume(state: JourneyState, cmd: ResumeJourney, now: datetime) -> None
     for message in state.messages:
         if message.status == MessageStatus.SCHEDULED:
             message.not_before += held
+    if state.timekeeping:
+        state.paused_spans.append((state.pause.since, now))  # the plans move on by this
     state.pause = None
     log(state, now, "resumed", by=cmd.by, paused_for_hours=str(round(held.total_seconds() / 3600, 1)))
     note(state, now, "resumed", cmd.note, cmd.by)

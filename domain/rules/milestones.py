@@ -20,7 +20,9 @@ from domain.rules.effects import (
     raise_alert,
     refuse_if_inactive,
 )
+from domain.rules.donors import typed_donors
 from domain.rules.records import request_outstanding
+from domain.rules.timekeeping import resolve_alerts
 from domain.stages import (
     MILESTONES,
     TREATMENT_PATHWAYS,
@@ -28,6 +30,7 @@ from domain.stages import (
     Milestone,
     Pathway,
     ReviewOutcome,
+    Stage,
 )
 from domain.state import (
     AlertKind,
@@ -46,11 +49,12 @@ def check_milestone(state: JourneyState, cmd: ApplyMilestone) -> None:
     name = cmd.milestone.value
     if rule.automatic:
         raise Refused(f"'{name}' is recorded automatically when every record is accepted or waived")
-    if rule.stage != state.stage:
+    if rule.stage != state.stage and not _any_stage_after_day_zero(state, cmd.milestone):
         raise Refused(f"'{name}' belongs to stage {rule.stage.value}; the journey is in stage {state.stage.value}")
     if state.pathway not in rule.pathways:
         raise Refused(f"'{name}' does not apply to the {state.pathway.value} pathway")
-    if not rule.repeatable and state.recorded(cmd.milestone):
+    replans = state.timekeeping and cmd.milestone == Milestone.DAY_ZERO  # changing day 0 re-plans
+    if not rule.repeatable and state.recorded(cmd.milestone) and not replans:
         raise Refused(f"'{name}' is already recorded")
     missing = [m.value for m in rule.requires if not state.recorded(m)]
     if missing:
@@ -69,9 +73,38 @@ def check_milestone(state: JourneyState, cmd: ApplyMilestone) -> None:
             target = cmd.pathway or state.pathway
             if target not in TREATMENT_PATHWAYS:
                 raise Refused("outcome proceed_to_eligibility needs pathway transplant or car_t")
+    if state.timekeeping:
+        _check_timekeeping(state, cmd)
     if cmd.visa_type is not None and cmd.visa_type not in state.case.policy.travel.visa_codes():
         codes = ", ".join(state.case.policy.travel.visa_codes())
         raise Refused(f"unknown visa type '{cmd.visa_type}' (configured: {codes})")
+
+
+# Recorded in whichever stage the journey is in once day 0 is known: the day +100 check is often
+# done after the family is home, with the local team.
+AFTER_DAY_ZERO_STAGES = frozenset({Stage.TREATMENT_STAY, Stage.MONITORING, Stage.RETURN_HOME, Stage.FOLLOW_UP})
+
+
+def _any_stage_after_day_zero(state: JourneyState, milestone: Milestone) -> bool:
+    return (
+        state.timekeeping
+        and milestone == Milestone.MONITORING_CHECK
+        and state.day_zero is not None
+        and state.stage in AFTER_DAY_ZERO_STAGES
+    )
+
+
+def _check_timekeeping(state: JourneyState, cmd: ApplyMilestone) -> None:
+    """What journeys with timekeeping also require (older journeys keep their earlier rules)."""
+    if cmd.milestone == Milestone.DONOR_SELECTED:
+        typed = typed_donors(state)
+        if cmd.donor is None:
+            listed = ", ".join(typed) or "none yet: record donor typing first"
+            raise Refused(f"'donor_selected' names the typed relative chosen (typed with a result: {listed})")
+        if cmd.donor not in typed:
+            raise Refused(f"{cmd.donor} has no typing result; donor_selected names a typed relative")
+    if cmd.milestone == Milestone.HANDOVER_SENT and state.handover:
+        raise Refused("with a handover package, 'handover_sent' is recorded by itself once every item is sent or waived")
 
 
 def apply_milestone(state: JourneyState, cmd: ApplyMilestone, now: datetime) -> None:
@@ -90,11 +123,18 @@ def apply_milestone(state: JourneyState, cmd: ApplyMilestone, now: datetime) -> 
             change_pathway(state, Pathway.SECOND_OPINION, now)
     elif cmd.milestone == Milestone.VISA_GRANTED:
         assert cmd.visa_type and cmd.applicant and cmd.expires_on
-        state.visas.append(Visa(visa_type=cmd.visa_type, applicant=cmd.applicant.value, expires_on=cmd.expires_on))
+        granted_at = now if state.timekeeping else None
+        state.visas.append(
+            Visa(visa_type=cmd.visa_type, applicant=cmd.applicant.value, expires_on=cmd.expires_on, granted_at=granted_at)
+        )
     elif cmd.milestone == Milestone.TRAVEL_BOOKED:
         state.travel_date = cmd.on_date
     elif cmd.milestone == Milestone.DAY_ZERO:
         state.day_zero = cmd.on_date
+        if state.timekeeping:
+            state.monitoring_from = now  # the monitoring plan starts (or is re-made) from day 0
+    if state.timekeeping:
+        _start_plans(state, cmd, now)
 
     rule = MILESTONES[cmd.milestone]
     params: dict[str, Any] = {"stage": state.stage.value, "milestone": cmd.milestone.value}
@@ -107,6 +147,16 @@ def apply_milestone(state: JourneyState, cmd: ApplyMilestone, now: datetime) -> 
         notify(state, Notice(event=MessageEvent.LOCAL_TEAM_UPDATE, audience=Audience.LOCAL_TEAM, params=params), now)
     if cmd.milestone in (Milestone.VISA_GRANTED, Milestone.TRAVEL_BOOKED, Milestone.DAY_ZERO):
         check_visas(state, now)
+    resolve_alerts(state)
+
+
+def _start_plans(state: JourneyState, cmd: ApplyMilestone, now: datetime) -> None:
+    if cmd.milestone == Milestone.DISCHARGED:
+        state.discharged_on = cmd.on_date
+    elif cmd.milestone == Milestone.RETURNED_HOME:
+        state.follow_up_from = now  # monthly check-ins from the return
+    elif cmd.milestone == Milestone.REVIEW_OUTCOME and cmd.outcome == ReviewOutcome.REMOTE_ADVICE_ONLY:
+        state.follow_up_from = now  # the advice is followed up, then the journey ends itself
 
 
 def change_pathway(state: JourneyState, pathway: Pathway, now: datetime) -> None:

@@ -10,7 +10,7 @@ from domain.commands import (
     RecordReceived,
     ReviewRecord,
 )
-from domain.derived import asked_of
+from domain.notices import asked_of
 from domain.records import (
     Holder,
     RecordItem,

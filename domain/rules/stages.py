@@ -8,6 +8,8 @@ from domain.commands import (
     AdvanceStage,
 )
 from domain.derived import unmet_requirements
+from domain.rules.handover import open_package
+from domain.rules.timekeeping import resolve_alerts
 from domain.rules.effects import Refused, log, notify, refuse_if_inactive
 from domain.stages import (
     Stage,
@@ -46,3 +48,7 @@ def apply_advance(state: JourneyState, cmd: AdvanceStage, now: datetime) -> None
     params = {"stage": cmd.to_stage.value, "previous_stage": previous.value}
     notify(state, Notice(event=MessageEvent.STAGE_CHANGE, audience=Audience.FAMILY, params=params), now)
     notify(state, Notice(event=MessageEvent.LOCAL_TEAM_UPDATE, audience=Audience.LOCAL_TEAM, params=params), now)
+    if state.timekeeping:
+        if cmd.to_stage == Stage.RETURN_HOME:
+            open_package(state, now)
+        resolve_alerts(state)  # a stage clock's alert closes when the stage moves

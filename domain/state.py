@@ -178,6 +178,7 @@ class JourneyState(_State):
     # Timekeeping after the records (journeys started before it, or not yet through the patch
     # that brought it, keep False and behave as they always did: see docs/changing-workflows.md).
     timekeeping: bool = False
+    timeline_trimmed: int = 0  # older entries left to earlier runs' histories (bounded state)
     appointments: list[Appointment] = []
     fired: list[str] = []  # keys of plan duties already carried out (each happens once)
     paused_spans: list[tuple[datetime, datetime]] = []  # plans move on by the time spent paused

@@ -8,6 +8,10 @@ from pydantic import BaseModel
 
 from domain.derived import next_wakeup, overdue, projected_return, unmet_requirements
 from domain.notices import asked_of
+from domain.appointments import Appointment
+from domain.donors import DonorTyping
+from domain.handover import HandoverItem
+from domain.plans import check_booked, follow_up_plan, planned_checks, upcoming_appointments
 from domain.records import Holder, RecordStatus, RecordType
 from domain.reminders import deadline_of, reminder_schedule
 from domain.stages import (
@@ -43,6 +47,19 @@ class NextStep(BaseModel):
     missing: list[str]
 
 
+class PlannedCheck(BaseModel):
+    day: int  # day +N of the monitoring plan
+    due_on: date
+    booked: bool  # an appointment covers it, or it is recorded as done
+
+
+class FollowUpProgress(BaseModel):
+    check_ins_done: int
+    check_ins_planned: int
+    next_check_in_at: datetime | None
+    completing: bool  # the family has been told; the journey closes itself
+
+
 class JourneyStatus(BaseModel):
     case_reference: str
     coordinator: str
@@ -68,6 +85,12 @@ class JourneyStatus(BaseModel):
     scheduled_messages: list[Message]
     delivery_problems: list[Message]  # failed sends and provider reports other than delivered
     runs: int
+    # Timekeeping after the records (empty for journeys without it, and in older memos).
+    appointments: list[Appointment] = []  # upcoming, soonest first
+    planned_checks: list[PlannedCheck] = []
+    follow_up: FollowUpProgress | None = None
+    donors: list[DonorTyping] = []
+    handover: list[HandoverItem] = []
 
 
 def journey_status(state: JourneyState) -> JourneyStatus:
@@ -125,6 +148,25 @@ def journey_status(state: JourneyState) -> JourneyStatus:
             if m.status == MessageStatus.FAILED or (m.delivery is not None and m.delivery != "delivered")
         ],
         runs=state.runs,
+        appointments=upcoming_appointments(state),
+        planned_checks=[PlannedCheck(day=n, due_on=on, booked=check_booked(state, n)) for n, on in planned_checks(state)],
+        follow_up=_follow_up(state),
+        donors=list(state.donors),
+        handover=list(state.handover.values()),
+    )
+
+
+def _follow_up(state: JourneyState) -> FollowUpProgress | None:
+    plan = follow_up_plan(state)
+    if state.follow_up_from is None:
+        return None
+    done = sum(1 for k, _ in plan if any(key.endswith(f":{k}") and key.startswith("follow:") for key in state.fired))
+    upcoming = [at for k, at in plan if k > done]
+    return FollowUpProgress(
+        check_ins_done=done,
+        check_ins_planned=len(plan),
+        next_check_in_at=upcoming[0] if upcoming else None,
+        completing=state.completing_since is not None,
     )
 
 

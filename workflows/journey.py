@@ -25,15 +25,22 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import (
         AdvanceStage,
         ApplyMilestone,
+        CancelAppointment,
         ChannelReply,
         CloseJourney,
         DeliveryReport,
+        ExtendFollowUp,
         PauseJourney,
+        RecordAppointmentOutcome,
+        RecordDonorTyping,
         RecordReceived,
+        RescheduleAppointment,
         ResumeJourney,
         ReviewRecord,
+        ScheduleAppointment,
         SetChannelOptOut,
         SetConsent,
+        UpdateHandoverItem,
     )
     from domain.notices import Defer, Skip, decide, find_recipient
     from domain.state import (
@@ -64,6 +71,9 @@ with workflow.unsafe.imports_passed_through():
 # The patch that introduced the status memo (docs/changing-workflows.md): journeys started
 # before it replay without the memo.
 STATUS_MEMO_PATCH = "journey-status-memo-v1"
+# The patch that brought timekeeping after the records (appointments, plans, stage clocks...):
+# a run that has it keeps state.timekeeping; runs recorded before it replay without.
+TIMEKEEPING_PATCH = "journey-timekeeping-v1"
 
 Cmd = TypeVar("Cmd", bound=BaseModel)
 
@@ -99,15 +109,21 @@ class JourneyWorkflow:
         if self._malformed is not None:
             raise ApplicationError(self._malformed, type="MalformedInput", non_retryable=True)
         state = self._state
+        if not state.timekeeping and workflow.patched(TIMEKEEPING_PATCH):
+            state.timekeeping = True
         while not state.closed:
             now = workflow.now()
             rules.run_due_chases(state, now)
+            rules.run_due_duties(state, now)
+            if state.closed:
+                break  # the journey completed itself
             self._start_due_deliveries()
             self._publish()
             if self._time_to_continue_as_new():
                 await workflow.wait_condition(lambda: not self._in_flight and workflow.all_handlers_finished())
                 if not state.closed:
                     state.runs += 1
+                    rules.compact(state, workflow.now())
                     self._publish()
                     workflow.continue_as_new(JourneyInput(state=state))
                 continue
@@ -351,6 +367,62 @@ class JourneyWorkflow:
     @set_consent.validator
     def _validate_consent(self, cmd: SetConsent) -> None:
         self._check(rules.check_consent, cmd)
+
+    @workflow.update(name=UPDATES[ScheduleAppointment])
+    def schedule_appointment(self, cmd: ScheduleAppointment) -> JourneySummary:
+        return self._apply(rules.apply_schedule, cmd)
+
+    @schedule_appointment.validator
+    def _validate_schedule(self, cmd: ScheduleAppointment) -> None:
+        self._check(lambda state, c: rules.check_schedule(state, c, workflow.now()), cmd)
+
+    @workflow.update(name=UPDATES[RescheduleAppointment])
+    def reschedule_appointment(self, cmd: RescheduleAppointment) -> JourneySummary:
+        return self._apply(rules.apply_reschedule, cmd)
+
+    @reschedule_appointment.validator
+    def _validate_reschedule(self, cmd: RescheduleAppointment) -> None:
+        self._check(lambda state, c: rules.check_reschedule(state, c, workflow.now()), cmd)
+
+    @workflow.update(name=UPDATES[CancelAppointment])
+    def cancel_appointment(self, cmd: CancelAppointment) -> JourneySummary:
+        return self._apply(rules.apply_cancel, cmd)
+
+    @cancel_appointment.validator
+    def _validate_cancel(self, cmd: CancelAppointment) -> None:
+        self._check(rules.check_cancel, cmd)
+
+    @workflow.update(name=UPDATES[RecordAppointmentOutcome])
+    def record_appointment_outcome(self, cmd: RecordAppointmentOutcome) -> JourneySummary:
+        return self._apply(rules.apply_outcome, cmd)
+
+    @record_appointment_outcome.validator
+    def _validate_outcome(self, cmd: RecordAppointmentOutcome) -> None:
+        self._check(lambda state, c: rules.check_outcome(state, c, workflow.now()), cmd)
+
+    @workflow.update(name=UPDATES[RecordDonorTyping])
+    def record_donor_typing(self, cmd: RecordDonorTyping) -> JourneySummary:
+        return self._apply(rules.apply_typing, cmd)
+
+    @record_donor_typing.validator
+    def _validate_typing(self, cmd: RecordDonorTyping) -> None:
+        self._check(rules.check_typing, cmd)
+
+    @workflow.update(name=UPDATES[UpdateHandoverItem])
+    def update_handover_item(self, cmd: UpdateHandoverItem) -> JourneySummary:
+        return self._apply(rules.apply_handover, cmd)
+
+    @update_handover_item.validator
+    def _validate_handover(self, cmd: UpdateHandoverItem) -> None:
+        self._check(rules.check_handover, cmd)
+
+    @workflow.update(name=UPDATES[ExtendFollowUp])
+    def extend_follow_up(self, cmd: ExtendFollowUp) -> JourneySummary:
+        return self._apply(rules.apply_extend, cmd)
+
+    @extend_follow_up.validator
+    def _validate_extend(self, cmd: ExtendFollowUp) -> None:
+        self._check(rules.check_extend, cmd)
 
     @workflow.update(name=UPDATES[SetChannelOptOut])
     def set_channel_opt_out(self, cmd: SetChannelOptOut) -> JourneySummary:

@@ -16,15 +16,22 @@ from domain.case_file import CaseFile
 from domain.commands import (
     AdvanceStage,
     ApplyMilestone,
+    CancelAppointment,
     ChannelReply,
     CloseJourney,
     DeliveryReport,
+    ExtendFollowUp,
     PauseJourney,
+    RecordAppointmentOutcome,
+    RecordDonorTyping,
     RecordReceived,
+    RescheduleAppointment,
     ResumeJourney,
     ReviewRecord,
+    ScheduleAppointment,
     SetChannelOptOut,
     SetConsent,
+    UpdateHandoverItem,
 )
 from domain.state import JourneyState
 
@@ -59,6 +66,13 @@ UPDATES: dict[type[BaseModel], str] = {
     CloseJourney: "close",
     SetConsent: "set-consent",
     SetChannelOptOut: "set-channel-opt-out",
+    ScheduleAppointment: "schedule-appointment",
+    RescheduleAppointment: "reschedule-appointment",
+    CancelAppointment: "cancel-appointment",
+    RecordAppointmentOutcome: "record-appointment-outcome",
+    RecordDonorTyping: "record-donor-typing",
+    UpdateHandoverItem: "update-handover-item",
+    ExtendFollowUp: "extend-follow-up",
 }
 
 

@@ -7,7 +7,21 @@ history) and the apply in the handler. One module per area; what is derived from
 changing it lives in ``domain/derived.py``.
 """
 
+from domain.rules.appointments import (
+    apply_cancel,
+    apply_outcome,
+    apply_reschedule,
+    apply_schedule,
+    check_cancel,
+    check_outcome,
+    check_reschedule,
+    check_schedule,
+)
+from domain.rules.compaction import compact
 from domain.rules.delivery import apply_delivery_report, delivery_failed
+from domain.rules.donors import apply_typing, check_typing
+from domain.rules.follow_up import apply_extend, check_extend
+from domain.rules.handover import apply_handover, check_handover
 from domain.rules.effects import Refused, notify
 from domain.rules.lifecycle import (
     apply_close,
@@ -33,9 +47,26 @@ from domain.rules.records import (
 )
 from domain.rules.stages import apply_advance, check_advance
 from domain.rules.start import start
+from domain.rules.timekeeping import run_due_duties
 
 __all__ = [
     "Refused",
+    "apply_cancel",
+    "apply_extend",
+    "apply_handover",
+    "apply_outcome",
+    "apply_reschedule",
+    "apply_schedule",
+    "apply_typing",
+    "check_cancel",
+    "check_extend",
+    "check_handover",
+    "check_outcome",
+    "check_reschedule",
+    "check_schedule",
+    "check_typing",
+    "compact",
+    "run_due_duties",
     "apply_advance",
     "apply_channel_reply",
     "apply_close",

@@ -86,7 +86,7 @@ def apply_schedule(state: JourneyState, cmd: ScheduleAppointment, now: datetime)
         updated_at=now,
     )
     state.appointments.append(appointment)
-    log(state, now, "appointment_scheduled", by=cmd.by, appointment=appointment.id, kind=appointment.kind.value)
+    log(state, now, "appointment_scheduled", by=cmd.by, appointment=appointment.id, appointment_kind=appointment.kind.value)
     note(state, now, "appointment_scheduled", cmd.note, cmd.by)
     _announce(state, appointment, MessageEvent.APPOINTMENT_SCHEDULED, now)
     resolve_alerts(state)

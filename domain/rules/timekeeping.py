@@ -55,7 +55,7 @@ def _carry_out(state: JourneyState, duty: Duty, now: datetime) -> None:
     elif duty.kind == DutyKind.APPOINTMENT_UNRESOLVED:
         a = next(a for a in state.appointments if a.id == p["appointment_id"])
         raise_alert(state, now, AlertKind.APPOINTMENT_UNRESOLVED, urgent=False,
-                    appointment_id=a.id, kind=a.kind.value, starts_at=a.starts_at.isoformat())
+                    appointment_id=a.id, appointment_kind=a.kind.value, starts_at=a.starts_at.isoformat())
     elif duty.kind == DutyKind.BOOK_CHECK:
         if not check_booked(state, p["day"]):
             raise_alert(state, now, AlertKind.CHECK_NOT_BOOKED, urgent=False, day=str(p["day"]), due_on=p["due_on"])
@@ -134,7 +134,8 @@ def _typing_follow_up(state: JourneyState, donor_id: str, now: datetime) -> None
 def _handover_follow_up(state: JourneyState, now: datetime) -> None:
     """Everything in the package that is due at once: one alert, one reminder."""
     interval = state.case.policy.timekeeping.handover_reminder_interval
-    awaited, unacknowledged = [], []
+    awaited: list[str] = []
+    unacknowledged: list[str] = []
     for h in state.handover.values():
         if h.status not in (HandoverStatus.AWAITED, HandoverStatus.SENT) or h.last_asked_at + interval > now:
             continue

@@ -19,6 +19,11 @@ QUERY_ATTEMPT_TIMEOUT = timedelta(seconds=4)
 QUERY_ATTEMPTS = 3
 assert QUERY_ATTEMPT_TIMEOUT < STICKY_QUEUE_TIMEOUT
 
+# The longest link base and sender name messages are built with: every SMS of every event in
+# every language is tested to fit two segments with these and the longest case reference.
+MAX_CASE_LINK_BASE_LENGTH = 48
+MAX_SENDER_NAME_LENGTH = 24
+
 # Every variable the worker reads (the compose test checks they are all provided).
 WORKER_ENV = (
     "TEMPORAL_ADDRESS",

@@ -22,7 +22,7 @@ assert QUERY_ATTEMPT_TIMEOUT < STICKY_QUEUE_TIMEOUT
 # The longest link base and sender name messages are built with: every SMS of every event in
 # every language is tested to fit two segments with these and the longest case reference.
 MAX_CASE_LINK_BASE_LENGTH = 48
-MAX_SENDER_NAME_LENGTH = 24
+MAX_SENDER_NAME_LENGTH = 20
 
 # Every variable the worker reads (the compose test checks they are all provided).
 WORKER_ENV = (

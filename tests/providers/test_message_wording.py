@@ -11,7 +11,7 @@ import pytest
 from domain.case_file import LOCAL_TEAM_ID, Channel
 from domain.records import RecordType
 from domain.state import MessageEvent
-from messaging.envelope import DeliveryRequest
+from messaging.delivery_contract import DeliveryRequest
 from messaging.render import Renderer
 from messaging.sms_segments import segments
 from service.config import MAX_CASE_LINK_BASE_LENGTH, MAX_SENDER_NAME_LENGTH
@@ -77,10 +77,10 @@ def test_the_family_list_and_the_team_list_are_apart_in_every_language(language,
     out = renderer.render(request(event, Channel.EMAIL, language, params, MIXED_TYPES))
     family_only = renderer.render(request(event, Channel.EMAIL, language, {"via_family": False, "holder": "family",
                                                                            "reminder_number": 1},
-                                          [RecordType.BLOOD_COUNTS]))
+                                          [RecordType.BLOOD_COUNTS, RecordType.PASSPORT_COPY]))
     team_only = renderer.render(request(event, Channel.EMAIL, language, {"via_family": True, "holder": "local_team",
                                                                          "reminder_number": 1},
-                                        [RecordType.PATHOLOGY]))
+                                        [RecordType.PATHOLOGY, RecordType.BONE_MARROW]))
     # Both the family's own sentence and the "ask your doctors" sentence are there, each
     # followed by its own items only.
     family_intro = _intro(family_only.text)

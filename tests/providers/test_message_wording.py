@@ -134,3 +134,22 @@ def test_a_remote_review_is_not_called_care_in_china(language):
     # The opening sentence differs: the remote review is not described as treatment in China.
     assert remote.text.splitlines()[2] != in_china.text.splitlines()[2]
     assert "care in China" not in remote.text
+
+
+@pytest.mark.parametrize(("name", "limit"), [("WAYPOINT_CASE_LINK_BASE", MAX_CASE_LINK_BASE_LENGTH),
+                                            ("WAYPOINT_SENDER_NAME", MAX_SENDER_NAME_LENGTH)])
+def test_settings_refuse_what_would_not_fit_an_sms(name, limit):
+    from service.config import Settings
+
+    value = "https://" + "x" * limit if name == "WAYPOINT_CASE_LINK_BASE" else "W" * (limit + 1)
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({name: value})
+    Settings.from_env({name: value[: limit]})  # at the limit: accepted
+
+
+def test_an_sms_that_cannot_fit_even_short_is_refused_at_render_time():
+    from messaging.render import SmsTooLong
+
+    renderer = Renderer(case_link_base="https://portal.example/" + "c" * 300)
+    with pytest.raises(SmsTooLong):
+        renderer.render(request(MessageEvent.STAGE_CHANGE, Channel.SMS, "ru", {"stage": "eligibility"}, []))

@@ -86,6 +86,7 @@ $DEV_NOTE
     $DEMO                                   a sample family, accelerated time (about two minutes)
     $CLI start examples/case-car-t.json
     $CLI status WJ-2026-0042
+    $CLI inbound-sms --from +77012345678 --body "СТОП"   a family's reply (STOP, or a question)
     $CLI --help
 
   Ctrl-C stops the server, the worker and the API.

@@ -3,8 +3,8 @@
 #   docker build -t waypoint-journeys-worker .
 #   docker compose up -d            # the whole stack: see docker-compose.yml
 #
-# The code runs from /app (not from site-packages): messaging/render.py reads templates/ relative
-# to the source tree, so templates/ must sit next to the packages. `pip install .` brings in the
+# The code runs from /app (not from site-packages): messaging/render.py reads templates/ (and
+# translations/ reads locale/) relative to the source tree, so they must sit next to the packages. `pip install .` brings in the
 # dependencies; `python worker.py` started in /app imports the packages from /app.
 FROM python:3.11-slim
 
@@ -22,11 +22,12 @@ RUN groupadd --system --gid 10001 waypoint \
     && mkdir -p /data/outbox \
     && chown -R waypoint:waypoint /data
 
-# The whole project (see .dockerignore), templates/ included.
+# The whole project (see .dockerignore), templates/ and locale/ included; the catalogs compiled.
 COPY . /app
 RUN pip install --no-cache-dir . \
     && rm -rf build *.egg-info \
-    && test -d /app/templates
+    && test -d /app/templates \
+    && PYBABEL=pybabel bash scripts/catalogs.sh compile
 
 VOLUME ["/data"]
 USER waypoint

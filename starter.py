@@ -10,7 +10,7 @@
     python starter.py opt-out REF guardian-1 sms [--undo]
     python starter.py status REF [--json] | timeline REF | messages REF [--json]
     python starter.py list [--stage S] [--coordinator ID] [--overdue] [--closed] [--json]
-    python starter.py inbound-sms --from +7701... --body STOP     (needs a provider + ledger)
+    python starter.py inbound-sms --from +7701... --body STOP     (routed through the ledger)
     python starter.py delivery-status --provider-id SM... --status undelivered [--code 30003]
     python starter.py demo                         a sample family, accelerated time
 
@@ -378,7 +378,8 @@ async def run_inbound(args: argparse.Namespace, settings: Settings) -> None:
     except ValueError as err:
         raise InputProblem(f"configuration: {err}") from None
     if ledger is None:
-        raise InputProblem("inbound events need a provider and its ledger (set WAYPOINT_SMS_PROVIDER / WAYPOINT_EMAIL_PROVIDER)")
+        raise InputProblem("inbound events need the delivery ledger (WAYPOINT_LEDGER_URL, and WAYPOINT_CONTACT_HASH_KEY "
+                           "unless it is a local SQLite file)")
     client = await connect(settings)
     try:
         if args.command == "inbound-sms":

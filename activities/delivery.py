@@ -21,7 +21,7 @@ from messaging.delivery_contract import (
     Sender,
 )
 from messaging.providers.errors import PermanentDeliveryError, TransientDeliveryError
-from messaging.render import Renderer, TemplateProblem
+from messaging.render import Renderer, SmsTooLong, TemplateProblem
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,10 @@ class DeliveryActivities:
     async def deliver_message(self, request: DeliveryRequest) -> DeliveryResult:
         try:
             message = self.renderer.render(request)
+        except SmsTooLong as exc:
+            # Not even the short form fits two segments: the workflow sends it by e-mail instead
+            # and tells the coordinator, as for any permanent failure of a channel.
+            raise ApplicationError(str(exc), type="sms_too_long", non_retryable=True) from None
         except TemplateProblem as exc:
             # A code/template defect, not a passing fault: retrying cannot fix it.
             raise ApplicationError(str(exc), type="TemplateProblem", non_retryable=True) from None

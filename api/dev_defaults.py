@@ -1,5 +1,5 @@
-"""Credentials for the embedded default (`make run`) only: a dev coordinator account and a dev
-API key, created once under the data directory and printed by scripts/run.sh. Never used when
+"""Credentials for the embedded default (`make run`) only: a dev coordinator account, a dev
+API key and a dev Twilio webhook token, created once under the data directory and printed by scripts/run.sh. Never used when
 WAYPOINT_API_KEYS / WAYPOINT_COORDINATORS / WAYPOINT_SESSION_SECRET are set.
 
     python -m api.dev_defaults DATA_DIR     # writes DATA_DIR/dev-api.env (0600) if missing, prints its path
@@ -31,6 +31,9 @@ def ensure(data_dir: Path) -> Path:
         "WAYPOINT_API_KEYS": f"dev-local:{hash_key(key)}",
         "WAYPOINT_COORDINATORS": json.dumps(accounts),
         "WAYPOINT_SESSION_SECRET": secrets.token_urlsafe(48),
+        # The Twilio webhook verifies signatures with this token, so a reply can be tried on the
+        # embedded default (the outbox is the provider; the CLI's inbound-sms needs no token).
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         # Shown by run.sh; local development only.
         "WAYPOINT_DEV_PASSWORD": password,
         "WAYPOINT_DEV_API_KEY": key,

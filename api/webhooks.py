@@ -85,7 +85,7 @@ async def _twilio_params(request: Request) -> list[tuple[str, str]] | JSONRespon
 
 
 def _no_ledger() -> JSONResponse:
-    return error(503, "inbound routing needs the delivery ledger (a real SMS/e-mail provider and WAYPOINT_LEDGER_URL)")
+    return error(503, "inbound routing needs the delivery ledger (WAYPOINT_LEDGER_URL; WAYPOINT_CONTACT_HASH_KEY unless it is a local SQLite file)")
 
 
 async def _twilio_fields(request: Request) -> tuple[dict[str, str], Any] | JSONResponse:

@@ -122,7 +122,8 @@ def journey_status(state: JourneyState) -> JourneyStatus:
         coordinator=state.case.coordinator.id,
         pathway=state.pathway,
         stage=state.stage,
-        stage_entered_at=state.stage_entered_at,
+        # "closed since" is when it was closed, not when the stage it was closed in began
+        stage_entered_at=state.closure.at if state.closure else state.stage_entered_at,
         started_at=state.started_at,
         paused=state.paused,
         pause_reason=state.pause.reason.value if state.pause else None,

@@ -32,7 +32,8 @@ class OutboxSender:
 
     async def send(self, request: DeliveryRequest, message: Rendered) -> tuple[str, bool]:
         delivered = self.outbox.deliver(request, message)
-        return str(delivered.path), delivered.duplicate
+        # The file's name, not the server's path: coordinators read this as the message's outcome.
+        return f"outbox {delivered.path.name}", delivered.duplicate
 
 
 class Outbox:

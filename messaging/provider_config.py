@@ -1,7 +1,9 @@
 """Which provider carries each channel, from the environment.
 
 ``senders_from_env(env, outbox_sender)`` returns ``({Channel: Sender}, ledger or None)``.
-Nothing configured -> both channels use the outbox and no ledger is opened. A real provider
+Nothing configured (the embedded default) -> both channels use the outbox, and the ledger (a
+local SQLite file with a contact hash key kept beside it, unless WAYPOINT_CONTACT_HASH_KEY is set)
+only remembers whom each journey wrote to, so replies find their journey. A real provider
 (Twilio for SMS; Resend or SMTP for e-mail) is wrapped in ``LedgeredSender`` with one shared
 ``Ledger`` (``WAYPOINT_LEDGER_URL``), and then ``WAYPOINT_CONTACT_HASH_KEY`` is required.
 
@@ -11,12 +13,17 @@ Bad or missing configuration raises ``ValueError`` naming the variable, never it
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import secrets
 from collections.abc import Mapping
 from email.utils import parseaddr
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from domain.case_file import Channel
-from messaging.delivery_contract import Sender
+from messaging.delivery_contract import DeliveryRequest, Rendered, Sender
 from messaging.exactly_once import LedgeredSender
 from messaging.ledger import DEFAULT_LEDGER_URL, Ledger
 from messaging.providers import resend as resend_mod
@@ -46,6 +53,8 @@ PROVIDER_ENV = (
     "WAYPOINT_LEDGER_URL",
     "WAYPOINT_CONTACT_HASH_KEY",
 )
+
+log = logging.getLogger(__name__)
 
 SMS_PROVIDERS = ("outbox", "twilio")
 EMAIL_PROVIDERS = ("outbox", "resend", "smtp")
@@ -81,11 +90,16 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
 
 
 def senders_from_env(env: Mapping[str, str], outbox_sender: Sender) -> tuple[dict[Channel, Sender], Ledger | None]:
-    """Senders per channel and the ledger they share (None when only the outbox is used)."""
+    """Senders per channel and the ledger they share. With only the outbox (the embedded
+    default) the ledger, when it can be opened, only keeps the contact index that routes replies."""
     senders: dict[Channel, Sender] = {Channel.SMS: outbox_sender, Channel.EMAIL: outbox_sender}
     sms_provider, email_provider = _providers(env)
     if sms_provider is None and email_provider is None:
-        return senders, None
+        ledger = _outbox_ledger(env)
+        if ledger is not None:
+            remembering = RemembersContacts(outbox_sender, ledger)
+            senders = {Channel.SMS: remembering, Channel.EMAIL: remembering}
+        return senders, ledger
     ledger = _open_ledger(env)
     if sms_provider is not None:
         senders[Channel.SMS] = LedgeredSender(sms_provider, ledger, "twilio", idempotent=False)
@@ -97,12 +111,65 @@ def senders_from_env(env: Mapping[str, str], outbox_sender: Sender) -> tuple[dic
 
 
 def open_ledger(env: Mapping[str, str]) -> Ledger | None:
-    """The delivery ledger the configured providers share (None when only the outbox is used),
-    for the parts that read it without sending: the API's webhooks and the CLI's inbound events."""
+    """The delivery ledger the senders share, for the parts that read it without sending: the
+    API's webhooks and the CLI's inbound events (None when it cannot be had: outbox only, with
+    a ledger that is not a local SQLite file and no WAYPOINT_CONTACT_HASH_KEY)."""
     sms_provider, email_provider = _providers(env)
     if sms_provider is None and email_provider is None:
-        return None
+        return _outbox_ledger(env)
     return _open_ledger(env)
+
+
+class RemembersContacts:
+    """The outbox as a channel that also notes each recipient's address (hashed) in the ledger's
+    contact index, so a reply on the embedded default finds its journey as with a provider."""
+
+    def __init__(self, sender: Sender, ledger: Ledger) -> None:
+        self.sender, self.ledger = sender, ledger
+
+    async def send(self, request: DeliveryRequest, message: Rendered) -> tuple[str, bool]:
+        await asyncio.to_thread(
+            self.ledger.remember_contact, request.to_address, request.case_reference, request.recipient,
+            request.channel.value,
+        )
+        return await self.sender.send(request, message)
+
+
+LOCAL_HASH_KEY_FILE = "contact-hash.key"
+
+
+def _outbox_ledger(env: Mapping[str, str]) -> Ledger | None:
+    """The embedded default's ledger: WAYPOINT_LEDGER_URL (default var/ledger.sqlite) with
+    WAYPOINT_CONTACT_HASH_KEY or, for a local SQLite file, a key made once beside it (0600), so
+    the worker, the API and the CLI started separately hash addresses alike."""
+    url = _get(env, "WAYPOINT_LEDGER_URL") or DEFAULT_LEDGER_URL
+    key = _get(env, "WAYPOINT_CONTACT_HASH_KEY") or _local_hash_key(url)
+    if key is None:
+        return None
+    try:
+        return Ledger(url, contact_hash_key=key)
+    except Exception as exc:  # noqa: BLE001 - the message may contain the URL
+        log.warning("replies cannot be routed: the ledger cannot be opened (%s)", type(exc).__name__)
+        return None
+
+
+def _local_hash_key(url: str) -> str | None:
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return None
+    path = Path(url.removeprefix("sqlite:///")).with_name(LOCAL_HASH_KEY_FILE)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text(encoding="ascii").strip() or None
+        with os.fdopen(fd, "w") as out:
+            key = secrets.token_urlsafe(32)
+            out.write(key + "\n")
+        return key
+    except OSError:
+        log.warning("replies cannot be routed: no contact hash key could be kept beside the ledger")
+        return None
 
 
 def _providers(env: Mapping[str, str]) -> tuple[TwilioSms | None, ResendEmail | SmtpEmail | None]:

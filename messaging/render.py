@@ -1,15 +1,19 @@
-"""Render a message from jinja2 templates in the recipient's language, locale and time zone.
+"""Render a message: one template per event and kind, its words from the gettext catalogs.
 
-Layout: ``templates/<language>/<event>.<kind>.j2`` with kind ``txt`` (plain-text email, whose
-``subject`` block is the subject), ``html`` (HTML email, autoescaped) and ``sms``; and
-``templates/<language>/labels.json`` for the names of stages, milestones and records. Adding a
-language means adding that folder. A missing language or template falls back to English and
-says so in the log; a missing variable is an error, never a blank.
+Layout: ``templates/<event>.<kind>.j2`` with kind ``txt`` (plain-text e-mail, whose ``subject``
+block is the subject), ``html`` (HTML e-mail, autoescaped) and ``sms``. The words come from the
+``messages`` catalog and the names of codes from the ``labels`` catalog
+(``locale/<language>/LC_MESSAGES/``; see ``translations.catalogs``), so adding a language is adding
+its catalogs. A language without catalogs falls back to English, a string missing from a catalog
+is shown in English, and both say so in the log; a missing variable is an error, never a blank.
+
+An SMS must fit two segments (GSM-7 153x2, UCS-2 67x2): when the full text does not, the short
+form is used (the sender, a short sentence and the link); when even that does not fit, rendering
+fails with ``SmsTooLong`` and the message goes by e-mail with the coordinator told.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import date, datetime
 from functools import lru_cache
@@ -21,19 +25,28 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context, select_autoescape
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
-from domain.case_file import Channel
+from domain.case_file import COORDINATOR_ID, LOCAL_TEAM_ID, Channel
 from messaging.delivery_contract import DeliveryRequest, Rendered
+from messaging.sms_segments import segments
+from translations import catalogs
+from translations.labels import label
 
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-FALLBACK_LANGUAGE = "en"
-RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
+DOMAIN = "messages"
+MAX_SMS_SEGMENTS = 2
+RTL_MARK = "\u200f"
 
 
 class TemplateProblem(Exception):
     """A template is missing or needs a variable that was not given."""
+
+
+class SmsTooLong(TemplateProblem):
+    """Not even the short form of an SMS fits two segments."""
 
 
 @pass_context
@@ -51,90 +64,128 @@ def _format_datetime(ctx: Context, value: str | datetime) -> str:
     return format_datetime(dt.astimezone(tz), format="medium", tzinfo=tz, locale=ctx["_locale"])
 
 
+@pass_context
+def _left_to_right(ctx: Context, value: object) -> object:
+    """A reference or code kept left to right inside right-to-left HTML."""
+    if ctx.eval_ctx.autoescape:
+        return Markup('<span dir="ltr">%s</span>') % escape(str(value))
+    return value
+
+
 def _kind(channel: Channel) -> str:
     return "sms" if channel == Channel.SMS else "txt"
 
 
+def audience_of(recipient: str) -> str:
+    if recipient == LOCAL_TEAM_ID:
+        return "local_team"
+    if recipient == COORDINATOR_ID:
+        return "coordinator"
+    return "family"
+
+
 class Renderer:
-    def __init__(self, root: Path = TEMPLATES_DIR, case_link_base: str = "", sender_name: str = "Waypoint Journeys"):
+    def __init__(self, root: Path = TEMPLATES_DIR, case_link_base: str = "", sender_name: str = "Waypoint Journeys",
+                 locale_dir: Path = catalogs.LOCALE_DIR):
         self.root = Path(root)
+        self.locale_dir = Path(locale_dir)
         self.case_link_base = case_link_base.rstrip("/")
         self.sender_name = sender_name
-        self.env = Environment(
+
+    def languages(self) -> list[str]:
+        return catalogs.languages(DOMAIN, self.locale_dir)
+
+    @lru_cache(maxsize=32)  # noqa: B019 - one renderer per worker, kept for its lifetime
+    def environment(self, language: str) -> Environment:
+        """A jinja2 environment speaking one language (the catalogs installed, names bound)."""
+        env = Environment(
             loader=FileSystemLoader(str(self.root)),
             undefined=StrictUndefined,
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            extensions=["jinja2.ext.i18n"],
         )
-        self.env.filters["date"] = _format_date
-        self.env.filters["datetime"] = _format_datetime
-
-    def languages(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / "labels.json").exists())
-
-    @lru_cache(maxsize=64)  # noqa: B019 - one renderer per worker, kept for its lifetime
-    def labels(self, language: str) -> dict[str, Any]:
-        return json.loads((self.root / language / "labels.json").read_text(encoding="utf-8"))
-
-    def _pick_language(self, requested: str, event: str, kind: str) -> tuple[str, bool]:
-        tag = requested.replace("_", "-").lower()  # zh_CN, ZH-Hans -> zh-cn, zh-hans
-        candidates = [tag]
-        if "-" in tag:
-            candidates.append(tag.split("-")[0])
-        for lang in candidates:
-            if (self.root / lang / f"{event}.{kind}.j2").exists() and (self.root / lang / "labels.json").exists():
-                return lang, False
-        log.warning(
-            "template %s.%s missing for language %s; falling back to %s", event, kind, requested, FALLBACK_LANGUAGE
-        )
-        return FALLBACK_LANGUAGE, True
+        words, _, _ = catalogs.translations(language, DOMAIN, self.locale_dir)
+        env.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
+        env.filters["date"] = _format_date
+        env.filters["datetime"] = _format_datetime
+        env.filters["ltr"] = _left_to_right
+        env.globals["label"] = lambda group, code: label(group, code, language, self.locale_dir)
+        return env
 
     def context(self, request: DeliveryRequest, language: str) -> dict[str, Any]:
         try:
             locale = Locale.parse(language.replace("-", "_"))
         except (UnknownLocaleError, ValueError):
-            locale = Locale.parse(FALLBACK_LANGUAGE)
+            locale = Locale.parse(catalogs.SOURCE_LANGUAGE)
         try:
             tz = ZoneInfo(request.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise TemplateProblem("unknown time zone for recipient") from None
+        params = request.params
+        # Requests and reminders carry the items still outstanding at send time; an alert
+        # names its items in params (they are the subject, not something to re-check).
+        record_types = [t.value for t in request.record_types] or list(params.get("record_types", []))
+        # Items the recipient holds, and items a family is asked to obtain from its doctors (per
+        # item; journeys planned before ``held_by_team`` existed asked for all of them that way).
+        if "held_by_team" in params:
+            held = set(params["held_by_team"])
+        else:
+            held = set(record_types) if params.get("via_family") else set()
+        direction = catalogs.direction(language)
         return {
-            **request.params,
+            **params,
             "case_reference": request.case_reference,
             "link": f"{self.case_link_base}/{request.case_reference}",
             "recipient_name": request.to_name,
+            "audience": audience_of(request.recipient),
             "sender_name": self.sender_name,
-            # Requests and reminders carry the items still outstanding at send time; an alert
-            # names its items in params (they are the subject, not something to re-check).
-            "record_types": [t.value for t in request.record_types] or list(request.params.get("record_types", [])),
+            "record_types": record_types,
+            "own_records": [t for t in record_types if t not in held],
+            "team_records": [t for t in record_types if t in held],
             "_locale": locale,
             "_tz": tz,
-            "labels": self.labels(language),
             "language": language,
-            "direction": "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr",
+            "direction": direction,
+            "rtl_mark": RTL_MARK if direction == "rtl" else "",
+            "short": False,
         }
+
+    def _render(self, language: str, name: str, ctx: dict[str, Any]) -> tuple[str, str | None]:
+        template = self.environment(language).get_template(name)
+        text = template.render(ctx).strip()
+        subject = None
+        if "subject" in template.blocks:
+            subject = "".join(template.blocks["subject"](template.new_context(ctx))).strip()
+        return text, subject
 
     def render(self, request: DeliveryRequest) -> Rendered:
         event = request.event.value
         kind = _kind(request.channel)
-        language, fell_back = self._pick_language(request.language, event, kind)
+        language, fell_back = catalogs.best_language(request.language, DOMAIN, self.locale_dir)
         ctx = self.context(request, language)
+        html = None
         try:
-            template = self.env.get_template(f"{language}/{event}.{kind}.j2")
-            text = template.render(ctx).strip()
-            subject = None
-            if "subject" in template.blocks:
-                subject = "".join(template.blocks["subject"](template.new_context(ctx))).strip()
-            html = None
-            if request.channel == Channel.EMAIL:
-                try:
-                    html = self.env.get_template(f"{language}/{event}.html.j2").render(ctx).strip()
-                except TemplateNotFound:
-                    html = None
+            text, subject = self._render(language, f"{event}.{kind}.j2", ctx)
+            if request.channel == Channel.SMS:
+                text = self._fit_sms(language, f"{event}.sms.j2", ctx, text)
+            else:
+                html, _ = self._render(language, f"{event}.html.j2", ctx)
+        except TemplateProblem:
+            raise
         except TemplateNotFound as exc:
             raise TemplateProblem(f"template not found: {exc.name}") from None
-        except Exception as exc:  # noqa: BLE001 - jinja2 UndefinedError, bad filters, missing labels
-            raise TemplateProblem(f"{language}/{event}.{kind}: {type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - jinja2 UndefinedError, bad filters, unknown codes
+            raise TemplateProblem(f"{event}.{kind} in {language}: {type(exc).__name__}: {exc}") from None
         return Rendered(subject=subject, text=text, html=html, language=language, fell_back=fell_back)
+
+    def _fit_sms(self, language: str, name: str, ctx: dict[str, Any], text: str) -> str:
+        if segments(text) <= MAX_SMS_SEGMENTS:
+            return text
+        short, _ = self._render(language, name, {**ctx, "short": True})
+        if segments(short) <= MAX_SMS_SEGMENTS:
+            log.info("SMS %s in %s uses its short form (%d segments in full)", name, language, segments(text))
+            return short
+        raise SmsTooLong(f"{name} in {language} needs {segments(short)} SMS segments even in its short form")

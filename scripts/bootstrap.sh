@@ -16,4 +16,6 @@ if [ ! -f "$STAMP" ]; then
   "$VENV/bin/python" -m pip install -q -e "$ROOT[dev]" >&2
   rm -f "$VENV"/.installed-* && touch "$STAMP"
 fi
+# The translation catalogs: locale/*/LC_MESSAGES/*.po -> .mo (quick; only what changed matters).
+PYBABEL="$VENV/bin/pybabel" bash "$ROOT/scripts/catalogs.sh" compile
 echo "$VENV/bin/python"

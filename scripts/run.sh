@@ -12,6 +12,8 @@ DATA="${WAYPOINT_DATA_DIR:-$ROOT/var}"
 mkdir -p "$DATA"
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$PORT}"
 export WAYPOINT_OUTBOX_DIR="${WAYPOINT_OUTBOX_DIR:-$DATA/outbox}"
+# With the outbox as provider the ledger only remembers whom each journey wrote to (replies).
+export WAYPOINT_LEDGER_URL="${WAYPOINT_LEDGER_URL:-sqlite:///$DATA/ledger.sqlite}"
 
 mapfile -t SA_FLAGS < <("$PY" -c 'from workflows.search_attributes import dev_server_flags; print("\n".join(dev_server_flags()))')
 
@@ -68,6 +70,7 @@ done
 # Follow-up commands in another terminal must reach this server, not the default port.
 CLI=".venv/bin/python starter.py"
 if [ "$PORT" != "7233" ]; then CLI="TEMPORAL_ADDRESS=127.0.0.1:$PORT $CLI"; fi
+if [ "$DATA" != "$ROOT/var" ]; then CLI="WAYPOINT_LEDGER_URL=$WAYPOINT_LEDGER_URL $CLI"; fi
 DEMO="make demo"
 if [ "$PORT" != "7233" ]; then DEMO="WAYPOINT_TEMPORAL_PORT=$PORT make demo"; fi
 
@@ -86,6 +89,7 @@ $DEV_NOTE
     $DEMO                                   a sample family, accelerated time (about two minutes)
     $CLI start examples/case-car-t.json
     $CLI status WJ-2026-0042
+    $CLI inbound-sms --from +77012345678 --body "СТОП"   a family's reply (STOP, or a question)
     $CLI --help
 
   Ctrl-C stops the server, the worker and the API.

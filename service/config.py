@@ -19,6 +19,11 @@ QUERY_ATTEMPT_TIMEOUT = timedelta(seconds=4)
 QUERY_ATTEMPTS = 3
 assert QUERY_ATTEMPT_TIMEOUT < STICKY_QUEUE_TIMEOUT
 
+# The longest link base and sender name messages are built with: every SMS of every event in
+# every language is tested to fit two segments with these and the longest case reference.
+MAX_CASE_LINK_BASE_LENGTH = 48
+MAX_SENDER_NAME_LENGTH = 20
+
 # Every variable the worker reads (the compose test checks they are all provided).
 WORKER_ENV = (
     "TEMPORAL_ADDRESS",
@@ -46,6 +51,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         e = dict(os.environ if env is None else env)
+        for name, limit in (("WAYPOINT_CASE_LINK_BASE", MAX_CASE_LINK_BASE_LENGTH), ("WAYPOINT_SENDER_NAME", MAX_SENDER_NAME_LENGTH)):
+            if len(e.get(name, "").rstrip("/")) > limit:
+                raise ValueError(f"{name} must be at most {limit} characters (every SMS must fit two segments)")
         return cls(
             task_queue=e.get("WAYPOINT_TASK_QUEUE", DEFAULT_TASK_QUEUE),
             outbox_dir=Path(e.get("WAYPOINT_OUTBOX_DIR", "var/outbox")),

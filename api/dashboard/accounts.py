@@ -2,7 +2,8 @@
 
 ``WAYPOINT_COORDINATORS`` is the path of a JSON or TOML file, or inline JSON:
 
-    {"coordinators": [{"id": "coord-lin", "password_hash": "$argon2id$v=19$...", "language": "zh"}]}
+    {"coordinators": [{"id": "coord-lin", "password_hash": "$argon2id$v=19$...", "language": "zh",
+                       "timezone": "Asia/Shanghai"}]}
 
     [[coordinators]]
     id = "coord-lin"
@@ -24,6 +25,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -39,11 +41,20 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
     password_hash: str
     language: str = "en"
+    timezone: str = "UTC"  # dates on the dashboard are shown in it
 
     def __repr__(self) -> str:
         return f"Account(id={self.id!r})"
@@ -77,8 +88,8 @@ class Coordinators:
             raise ValueError("WAYPOINT_COORDINATORS must hold a 'coordinators' list")
         accounts = []
         for n, entry in enumerate(entries, start=1):
-            if not isinstance(entry, dict) or set(entry) - {"id", "password_hash", "language"}:
-                raise ValueError(f"WAYPOINT_COORDINATORS entry {n} may hold id, password_hash and language only")
+            if not isinstance(entry, dict) or set(entry) - {"id", "password_hash", "language", "timezone"}:
+                raise ValueError(f"WAYPOINT_COORDINATORS entry {n} may hold id, password_hash, language and timezone only")
             account_id, hashed = entry.get("id"), entry.get("password_hash")
             language = entry.get("language", "en")
             if not isinstance(account_id, str) or not _ID.match(account_id):
@@ -88,7 +99,10 @@ class Coordinators:
                                  "(python -m api.dashboard.accounts hash)")
             if language not in LANGUAGES:
                 raise ValueError(f"WAYPOINT_COORDINATORS entry {n}: language must be one of {', '.join(LANGUAGES)}")
-            accounts.append(Account(account_id, hashed, language))
+            timezone = entry.get("timezone", "UTC")
+            if not isinstance(timezone, str) or not _known_zone(timezone):
+                raise ValueError(f"WAYPOINT_COORDINATORS entry {n}: timezone must be an IANA zone such as Asia/Shanghai")
+            accounts.append(Account(account_id, hashed, language, timezone))
         if len({a.id for a in accounts}) != len(accounts):
             raise ValueError("WAYPOINT_COORDINATORS names an account twice")
         return cls(accounts)

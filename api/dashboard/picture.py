@@ -4,25 +4,37 @@ from ``domain.stages.TRANSITIONS`` (the table the workflow enforces), with where
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from domain.stages import PATHWAY_STAGES, TRANSITIONS, Pathway, Stage
 from domain.state import TimelineEntry
 from domain.status import JourneyStatus
 
 
+@dataclass(frozen=True)
+class Need:
+    """A milestone a move requires (with the outcome or eligibility it must have), as codes the
+    page names in the coordinator's language."""
+
+    milestone: str
+    outcome: str | None = None
+    eligible: bool | None = None
+
+
 @dataclass
 class Move:
     target: str
-    needs: list[str]  # requirement milestone codes (with outcome, if any)
+    needs: list[Need]
     ready: bool | None = None  # known for moves out of the current stage
-    missing: list[str] = field(default_factory=list)
+    missing: list[Need] = field(default_factory=list)
+    unexplained: list[str] = field(default_factory=list)  # unmet requirements that are not a milestone
 
 
 @dataclass
 class StageNode:
     stage: str
     state: str  # done | current | ahead | skipped
-    entered_at: str | None
+    entered_at: datetime | None
     moves: list[Move]
 
 
@@ -33,17 +45,17 @@ def picture(status: JourneyStatus, timeline: list[TimelineEntry]) -> list[StageN
         if pathway not in t.pathways:
             continue
         needs = [
-            r.milestone.value + (f" ({r.outcome.value})" if r.outcome else "") + ("" if r.eligible is None else f" ({'eligible' if r.eligible else 'not eligible'})")
+            Need(r.milestone.value, r.outcome.value if r.outcome else None, r.eligible)
             for r in t.requires if pathway in r.pathways
         ]
         moves_by_source.setdefault(t.source, []).append(Move(t.target.value, needs))
     reachable = {s for s in moves_by_source} | {m.target for ms in moves_by_source.values() for m in ms}
     order = [s for s in PATHWAY_STAGES[pathway] if s.value in reachable or s in reachable]
 
-    entered: dict[str, str] = {Stage.REMOTE_REVIEW.value: status.started_at.strftime("%Y-%m-%d")}
+    entered: dict[str, datetime] = {Stage.REMOTE_REVIEW.value: status.started_at}
     for e in timeline:
         if e.kind == "stage_changed" and "new" in e.detail:
-            entered[e.detail["new"]] = e.at.strftime("%Y-%m-%d")
+            entered[e.detail["new"]] = e.at
     current = status.stage.value
     if status.closed:
         current = next((e.detail["stage"] for e in reversed(timeline) if e.kind == "closed" and "stage" in e.detail), current)
@@ -63,6 +75,14 @@ def picture(status: JourneyStatus, timeline: list[TimelineEntry]) -> list[StageN
             for m in moves:
                 step = steps.get(m.target)
                 if step is not None:
-                    m.ready, m.missing = step.ready, list(step.missing)
+                    m.ready = step.ready
+                    # The unmet requirements, as needs (each names its milestone first).
+                    m.missing = [n for n in m.needs if any(_names(text, n.milestone) for text in step.missing)]
+                    m.unexplained = [text for text in step.missing if not any(_names(text, n.milestone) for n in m.needs)]
         nodes.append(StageNode(value, state, entered.get(value), moves))
     return nodes
+
+
+def _names(requirement: str, milestone: str) -> bool:
+    words = requirement.split()
+    return bool(words) and milestone in (words[0], words[1] if len(words) > 1 else "")

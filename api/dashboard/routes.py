@@ -21,11 +21,12 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, ValidationError
 from temporalio.service import RPCError
 
 from api.dashboard.accounts import Account, Coordinators
-from api.dashboard.i18n import LANGUAGES, Words
+from api.dashboard.i18n import DOMAIN, LANGUAGES, Words
 from api.dashboard.picture import picture
 from api.dashboard.session import LANG_COOKIE, Session, Sessions
 from api.dashboard.today import NeedsPerson, reasons
@@ -45,6 +46,7 @@ from domain.commands import (
 from domain.records import RecordStatus, RejectionReason
 from domain.stages import CloseReason, Pathway, ReviewOutcome, Stage
 from domain.validation import describe
+from translations import catalogs
 from service.journeys import (
     CommandRefused,
     JourneyClosed,
@@ -65,11 +67,19 @@ class SignInRequired(Exception):
     pass
 
 
+def _templates(lang: str) -> Jinja2Templates:
+    """The pages in one language: the ``dashboard`` catalog installed for ``_()``."""
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, extensions=["jinja2.ext.i18n"])
+    words, _, _ = catalogs.translations(lang, DOMAIN)
+    env.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
+    return Jinja2Templates(env=env)
+
+
 class Dashboard:
     def __init__(self, coordinators: Coordinators, sessions: Sessions) -> None:
         self.coordinators = coordinators
         self.sessions = sessions
-        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates = {lang: _templates(lang) for lang in LANGUAGES}
 
 
 def _dash(request: Request) -> Dashboard:
@@ -99,9 +109,9 @@ def _signed_in(request: Request) -> tuple[Session, Account]:
 def render(request: Request, name: str, session: Session, account: Account | None, status: int = 200,
            **context: Any) -> HTMLResponse:
     d = _dash(request)
-    t = Words(_lang(request, account))
-    response = d.templates.TemplateResponse(
-        request, name, {"t": t, "csrf": session.csrf, "account": account, "languages": LANGUAGES,
+    t = Words(_lang(request, account), account.timezone if account else "UTC")
+    response = d.templates[t.lang].TemplateResponse(
+        request, name, {"t": t, "when": t.when, "csrf": session.csrf, "account": account, "languages": LANGUAGES,
                         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
                         **context},
         status_code=status,
@@ -109,10 +119,6 @@ def render(request: Request, name: str, session: Session, account: Account | Non
     if session.fresh:
         d.sessions.write(response, session)
     return response
-
-
-def _when(dt: datetime | None) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if dt else "–"
 
 
 def _safe_next(value: object) -> str:
@@ -240,7 +246,7 @@ async def _journey_page(request: Request, session: Session, account: Account, re
     return render(
         request, "journey.html", session, account, status=status_code, s=status, messages=messages,
         nodes=picture(status, timeline), reasons=reasons(status, now), error=error, partial=partial,
-        done=done if done and f"done_{done}" in _DONE else None, when=_when, page="journey",
+        done=done if done and f"done_{done}" in _DONE else None, page="journey",
         rejection_reasons=[r.value for r in RejectionReason], pause_reasons=[r.value for r in PauseReason],
         close_reasons=[r.value for r in CloseReason],
         outcomes=[o.value for o in ReviewOutcome], pathways=[p.value for p in Pathway],

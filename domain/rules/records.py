@@ -150,7 +150,8 @@ def chase(
     """One message per audience, listing every item asked of it.
 
     Items the local team holds go to the team only with consent; otherwise the family is asked
-    to obtain them from their doctors (``via_family``) in the same message as its own items.
+    to obtain them from their doctors (``via_family``) in the same message as its own items,
+    each item named with its holder (``held_by_team``).
     """
     by_audience: dict[Audience, list[RecordType]] = {}
     via_family: dict[Audience, bool] = {}
@@ -161,6 +162,8 @@ def chase(
     for audience, listed in by_audience.items():
         holder = Holder.LOCAL_TEAM if audience == Audience.LOCAL_TEAM else Holder.FAMILY
         params: dict[str, Any] = {"via_family": via_family[audience], "holder": holder.value}
+        if audience == Audience.FAMILY:  # the holder, per item: what the family is to ask its doctors for
+            params["held_by_team"] = [t.value for t in listed if state.records[t].holder == Holder.LOCAL_TEAM]
         if reason:
             params["rejection_reason"] = reason
         if event == MessageEvent.RECORD_REMINDER:

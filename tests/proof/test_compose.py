@@ -359,7 +359,8 @@ def test_dockerignore_keeps_the_build_context_small_but_complete():
     patterns = [ln.strip() for ln in DOCKERIGNORE.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     for path in (".venv/bin/python", "var/outbox/x.json", ".git/HEAD", "messaging/__pycache__"):
         assert _ignored(patterns, path), f".dockerignore should exclude {path}"
-    for path in ("templates/en/labels.json", "messaging/render.py", "worker.py", "pyproject.toml", "service/config.py"):
+    for path in ("templates/record_request.txt.j2", "locale/ru/LC_MESSAGES/messages.po", "translations/catalogs.py",
+                 "messaging/render.py", "worker.py", "pyproject.toml", "service/config.py", "scripts/catalogs.sh"):
         assert not _ignored(patterns, path), f".dockerignore must not exclude {path}"
 
 

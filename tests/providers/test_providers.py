@@ -15,7 +15,7 @@ from domain.state import MessageEvent
 from messaging.delivery_contract import DeliveryRequest, Rendered
 from messaging.exactly_once import LedgeredSender
 from messaging.ledger import DeliveryState, Ledger
-from messaging.provider_config import PROVIDER_ENV, senders_from_env
+from messaging.provider_config import PROVIDER_ENV, open_ledger, senders_from_env
 from messaging.providers.errors import PermanentDeliveryError, PermanentKind, TransientDeliveryError
 from messaging.providers.resend import ResendEmail
 from messaging.providers.smtp import SmtpEmail, message_id_for
@@ -526,10 +526,23 @@ def _twilio_env(fake: FakeTwilio, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_outbox_is_the_default() -> None:
+def test_outbox_is_the_default(tmp_path: Path) -> None:
     outbox = _Outbox()
-    senders, ledger = senders_from_env({}, outbox)
-    assert senders == {Channel.SMS: outbox, Channel.EMAIL: outbox} and ledger is None
+    senders, ledger = senders_from_env({"WAYPOINT_LEDGER_URL": "postgresql+psycopg://nowhere/x"}, outbox)
+    assert senders == {Channel.SMS: outbox, Channel.EMAIL: outbox} and ledger is None  # no key: no routing
+
+
+async def test_the_outbox_remembers_whom_it_wrote_to_so_replies_find_their_journey(tmp_path: Path) -> None:
+    outbox = _Outbox()
+    env = {"WAYPOINT_LEDGER_URL": f"sqlite:///{tmp_path}/ledger.sqlite"}
+    senders, ledger = senders_from_env(env, outbox)
+    assert ledger is not None and (tmp_path / "contact-hash.key").stat().st_mode & 0o777 == 0o600
+    await senders[Channel.SMS].send(request(Channel.SMS, PHONE), sms())
+    assert ledger.contacts_for(PHONE) == [("WJ-2026-0042", "guardian-1", "sms")]
+    again = open_ledger(env)  # the API and the CLI open it alike: same key, same hashes
+    assert again is not None and again.contacts_for(PHONE) == ledger.contacts_for(PHONE)
+    again.close()
+    ledger.close()
 
 
 async def test_configured_providers_deliver(fake_twilio: FakeTwilio, fake_resend: FakeResend, tmp_path: Path) -> None:

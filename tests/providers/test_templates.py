@@ -18,6 +18,8 @@ from domain.state import AlertKind, MessageEvent
 from messaging.delivery_contract import DeliveryRequest, Rendered
 from messaging.render import TEMPLATES_DIR, Renderer, TemplateProblem
 from messaging.sms_segments import segments
+from translations import catalogs
+from translations.labels import NAMES, label
 
 CASE = "WJ-2026-0042"
 LINK_BASE = "https://portal.waypoint.example/case"
@@ -95,8 +97,8 @@ VARIANTS: dict[MessageEvent, list[tuple[str, dict[str, Any], list[RecordType]]]]
 
 # Parameters without which an e-mail cannot be written (dropping one must fail loudly).
 REQUIRED: dict[MessageEvent, list[str]] = {
-    MessageEvent.RECORD_REQUEST: ["holder"],
-    MessageEvent.RECORD_REMINDER: ["holder"],
+    MessageEvent.RECORD_REQUEST: [],  # the recipient decides the wording; the items come from the journey
+    MessageEvent.RECORD_REMINDER: [],
     MessageEvent.STAGE_CHANGE: ["stage"],
     MessageEvent.APPOINTMENT: ["stage", "milestone", "on_date"],
     MessageEvent.VISA_EXPIRY_WARNING: ["applicant", "visa_type", "expires_on", "projected_return"],
@@ -145,11 +147,10 @@ def all_cases(*events: MessageEvent) -> list[Any]:
 
 def clinical_labels(language: str) -> list[str]:
     """Label text that must never appear in an SMS (records, stages, milestones, reasons)."""
-    labels = RENDERER.labels(language)
     return [
-        text
+        label(key, code, language)
         for key in ("records", "stages", "milestones", "rejection_reasons")
-        for text in labels[key].values()
+        for code in NAMES[key]
     ]
 
 
@@ -166,29 +167,25 @@ def test_every_variant_table_covers_every_event() -> None:
     assert set(REQUIRED) == set(MessageEvent)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_event_has_every_kind_of_template(language: str) -> None:
+def test_every_event_has_every_kind_of_template() -> None:
     missing = [
         f"{event.value}.{kind}.j2"
         for event in MessageEvent
         for kind in KINDS
-        if not (TEMPLATES_DIR / language / f"{event.value}.{kind}.j2").is_file()
+        if not (TEMPLATES_DIR / f"{event.value}.{kind}.j2").is_file()
     ]
-    assert not missing, f"{language} lacks {missing}"
+    assert not missing, f"templates/ lacks {missing}"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("key", sorted(LABEL_ENUMS))
-def test_every_enum_value_has_a_label(language: str, key: str) -> None:
-    labels = json.loads((TEMPLATES_DIR / language / "labels.json").read_text(encoding="utf-8"))
-    assert key in labels, f"{language}/labels.json has no {key!r}"
+def test_every_enum_value_has_a_name(key: str) -> None:
     values = {member.value for member in LABEL_ENUMS[key]}
-    missing = values - set(labels[key])
-    assert not missing, f"{language}/labels.json {key} lacks {sorted(missing)}"
-    unknown = set(labels[key]) - values
-    assert not unknown, f"{language}/labels.json {key} has unknown codes {sorted(unknown)}"
-    blank = [code for code, text in labels[key].items() if not isinstance(text, str) or not text.strip()]
-    assert not blank, f"{language}/labels.json {key} has empty labels for {blank}"
+    missing = values - set(NAMES[key])
+    assert not missing, f"translations/labels.py {key} lacks {sorted(missing)}"
+    unknown = set(NAMES[key]) - values
+    assert not unknown, f"translations/labels.py {key} has unknown codes {sorted(unknown)}"
+    blank = [code for code, text in NAMES[key].items() if not text.strip()]
+    assert not blank, f"translations/labels.py {key} has empty names for {blank}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,10 +223,9 @@ def test_email_renders(language: str, event: MessageEvent, params: dict, record_
 )
 def test_email_lists_the_requested_records(language: str, event: MessageEvent, params: dict, record_types: list) -> None:
     out = RENDERER.render(request(event, Channel.EMAIL, language, params, record_types))
-    labels = RENDERER.labels(language)["records"]
     for record_type in record_types:
-        assert labels[record_type.value] in out.text
-        assert labels[record_type.value] in (out.html or "")
+        assert label("records", record_type, language) in out.text
+        assert label("records", record_type, language) in (out.html or "")
 
 
 @pytest.mark.parametrize(("language", "event", "params", "record_types"), all_cases())
@@ -290,12 +286,12 @@ def test_an_unknown_code_is_an_error_not_a_blank(language: str) -> None:
 
 def test_unknown_language_falls_back_to_english_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
     _, params, record_types = VARIANTS[MessageEvent.RECORD_REQUEST][0]
-    with caplog.at_level(logging.WARNING, logger="messaging.render"):
+    with caplog.at_level(logging.WARNING, logger="translations.catalogs"):
         out = RENDERER.render(request(MessageEvent.RECORD_REQUEST, Channel.EMAIL, "fr", params, record_types))
     assert isinstance(out, Rendered)
     assert out.language == "en" and out.fell_back
     assert CASE in out.text and out.subject
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "messaging.render"]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "translations.catalogs"]
     assert warnings and "fr" in warnings[0].getMessage()
 
 
@@ -306,15 +302,19 @@ def test_script_subtag_resolves_to_its_language_without_fallback(caplog: pytest.
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-def test_languages_are_discovered_from_the_folder(tmp_path: Path) -> None:
-    shutil.copy(TEMPLATES_DIR / "_layout.html.j2", tmp_path / "_layout.html.j2")
-    shutil.copytree(TEMPLATES_DIR / "en", tmp_path / "en")
-    renderer = Renderer(root=tmp_path, case_link_base=LINK_BASE)
+def test_adding_a_language_is_adding_its_catalogs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    renderer = Renderer(case_link_base=LINK_BASE, locale_dir=tmp_path)
     assert renderer.languages() == ["en"]
 
-    (tmp_path / "notes").mkdir()  # a folder without labels.json is not a language
-    shutil.copytree(TEMPLATES_DIR / "en", tmp_path / "xx")
-    assert renderer.languages() == ["en", "xx"]
+    (tmp_path / "notes").mkdir()  # a folder without catalogs is not a language
+    target = tmp_path / "kk" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    for domain in ("messages", "labels"):  # a Kazakh catalog started from the Russian one
+        shutil.copy(catalogs.LOCALE_DIR / "ru" / "LC_MESSAGES" / f"{domain}.po", target / f"{domain}.po")
+    assert renderer.languages() == ["en", "kk"]
 
-    out = renderer.render(request(MessageEvent.STAGE_CHANGE, Channel.EMAIL, "xx", {"stage": "monitoring"}))
-    assert out.language == "xx" and not out.fell_back
+    with caplog.at_level(logging.WARNING, logger="translations.catalogs"):
+        out = renderer.render(request(MessageEvent.STAGE_CHANGE, Channel.EMAIL, "kk", {"stage": "monitoring"}))
+    assert out.language == "kk" and not out.fell_back
+    assert "Наблюдение после лечения" in out.text
+    assert not [r for r in caplog.records if "lacks" in r.getMessage()]  # only "compiled in memory"

@@ -51,12 +51,21 @@ class DeliveryResult(BaseModel):
     language: str  # the language actually used (after fallback)
 
 
+class Attachment(BaseModel):
+    """A file sent with an e-mail (a calendar invitation): text content, named and typed."""
+
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=REQUEST"
+    content: str
+
+
 class Rendered(BaseModel):
     subject: str | None
     text: str
     html: str | None = None
     language: str
     fell_back: bool = False
+    attachments: list[Attachment] = []
 
 
 class Sender(Protocol):

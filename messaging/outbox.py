@@ -61,6 +61,8 @@ class Outbox:
         body = "\n".join(lines) + "\n\n" + message.text.rstrip() + "\n"
         if message.html:
             body += "\n--- html ---\n" + message.html.rstrip() + "\n"
+        for attachment in message.attachments:
+            body += f"\n--- attachment: {attachment.filename} ({attachment.content_type}) ---\n" + attachment.content.rstrip() + "\n"
         tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
         tmp.write_text(body, encoding="utf-8")
         try:

@@ -28,6 +28,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from domain.case_file import COORDINATOR_ID, LOCAL_TEAM_ID, Channel
+from messaging.calendar import invitation
 from messaging.delivery_contract import DeliveryRequest, Rendered
 from messaging.sms_segments import segments
 from translations import catalogs
@@ -39,6 +40,10 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 DOMAIN = "messages"
 MAX_SMS_SEGMENTS = 2
 RTL_MARK = "\u200f"
+
+
+# Events whose e-mails carry a calendar invitation (.ics).
+INVITATION_EVENTS = frozenset({"appointment_scheduled", "appointment_cancelled"})
 
 
 class TemplateProblem(Exception):
@@ -179,7 +184,13 @@ class Renderer:
             raise TemplateProblem(f"template not found: {exc.name}") from None
         except Exception as exc:  # noqa: BLE001 - jinja2 UndefinedError, bad filters, unknown codes
             raise TemplateProblem(f"{event}.{kind} in {language}: {type(exc).__name__}: {exc}") from None
-        return Rendered(subject=subject, text=text, html=html, language=language, fell_back=fell_back)
+        attachments = []
+        if request.channel == Channel.EMAIL and request.event.value in INVITATION_EVENTS:
+            summary = f"{label('appointment_kinds', request.params['kind'], language, self.locale_dir)} ({request.case_reference})"
+            cancelled = request.event.value == "appointment_cancelled"
+            attachments.append(invitation(request.params, request.case_reference, summary, cancelled))
+        return Rendered(subject=subject, text=text, html=html, language=language, fell_back=fell_back,
+                        attachments=attachments)
 
     def _fit_sms(self, language: str, name: str, ctx: dict[str, Any], text: str) -> str:
         if segments(text) <= MAX_SMS_SEGMENTS:

@@ -20,6 +20,8 @@ Answers are classified (``messaging.providers.errors``):
 
 from __future__ import annotations
 
+import base64
+
 from email.utils import formataddr
 from typing import Any
 
@@ -69,6 +71,12 @@ class ResendEmail:
         }
         if message.html:
             payload["html"] = message.html
+        if message.attachments:
+            payload["attachments"] = [
+                {"filename": a.filename, "content": base64.b64encode(a.content.encode("utf-8")).decode("ascii"),
+                 "content_type": a.content_type}
+                for a in message.attachments
+            ]
         headers = {
             "Authorization": f"Bearer {self._api_key}",
             "Idempotency-Key": request.key,

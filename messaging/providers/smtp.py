@@ -64,6 +64,11 @@ def build_message(request: DeliveryRequest, message: Rendered, from_address: str
     msg.set_content(message.text)
     if message.html:
         msg.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *params = [p.strip() for p in rest.split(";")]
+        msg.add_attachment(attachment.content.encode("utf-8"), maintype=maintype, subtype=subtype,
+                           filename=attachment.filename, params=dict(p.split("=", 1) for p in params if "=" in p))
     msg["Content-Language"] = message.language  # after set_content, which clears Content-* headers
     return msg
 

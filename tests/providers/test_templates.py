@@ -93,6 +93,20 @@ VARIANTS: dict[MessageEvent, list[tuple[str, dict[str, Any], list[RecordType]]]]
         ("sms", {"channel": "sms"}, []),
         ("email", {"channel": "email"}, []),
     ],
+    MessageEvent.APPOINTMENT_SCHEDULED: [
+        ("booked", {"appointment_id": "A1", "kind": "monitoring_check", "starts_at": "2027-03-04T09:30:00+08:00", "venue_timezone": "Asia/Shanghai", "place": "GZ-HOSP-3", "sequence": 0, "status": "scheduled", "check_day": 30, "updated_at": "2027-02-20T10:00:00+00:00"}, []),
+        ("changed-no-place", {**{"appointment_id": "A1", "kind": "monitoring_check", "starts_at": "2027-03-04T09:30:00+08:00", "venue_timezone": "Asia/Shanghai", "place": "GZ-HOSP-3", "sequence": 0, "status": "scheduled", "check_day": 30, "updated_at": "2027-02-20T10:00:00+00:00"}, "sequence": 2, "place": None, "status": "rescheduled"}, []),
+    ],
+    MessageEvent.APPOINTMENT_REMINDER: [("reminder", {"appointment_id": "A1", "kind": "monitoring_check", "starts_at": "2027-03-04T09:30:00+08:00", "venue_timezone": "Asia/Shanghai", "place": "GZ-HOSP-3", "sequence": 0, "status": "scheduled", "check_day": 30, "updated_at": "2027-02-20T10:00:00+00:00"}, [])],
+    MessageEvent.APPOINTMENT_CANCELLED: [("cancelled", {**{"appointment_id": "A1", "kind": "monitoring_check", "starts_at": "2027-03-04T09:30:00+08:00", "venue_timezone": "Asia/Shanghai", "place": "GZ-HOSP-3", "sequence": 0, "status": "scheduled", "check_day": 30, "updated_at": "2027-02-20T10:00:00+00:00"}, "sequence": 1, "status": "cancelled"}, [])],
+    MessageEvent.FOLLOW_UP_CHECK_IN: [("third", {"check_in": 3, "of": 12, "pathway": "transplant"}, [])],
+    MessageEvent.JOURNEY_COMPLETED: [("done", {"pathway": "car_t"}, [])],
+    MessageEvent.DONOR_TYPING_REMINDER: [
+        ("sibling-via", {"relation": "sibling", "number": 2, "status": "kit_sent", "via_family": True, "reminder_number": 1}, []),
+        ("mother", {"relation": "mother", "number": None, "status": "sample_requested", "via_family": False, "reminder_number": 2}, []),
+    ],
+    MessageEvent.HANDOVER_PACKAGE: [("two", {"items": ["discharge_summary", "medication_list"]}, [])],
+    MessageEvent.HANDOVER_REMINDER: [("one", {"items": ["vaccination_schedule"]}, [])],
 }
 
 # Parameters without which an e-mail cannot be written (dropping one must fail loudly).
@@ -105,6 +119,14 @@ REQUIRED: dict[MessageEvent, list[str]] = {
     MessageEvent.LOCAL_TEAM_UPDATE: ["stage"],
     MessageEvent.COORDINATOR_ALERT: ["alert"],
     MessageEvent.OPT_OUT_CONFIRMATION: ["channel"],
+    MessageEvent.APPOINTMENT_SCHEDULED: ["kind", "starts_at", "sequence"],
+    MessageEvent.APPOINTMENT_REMINDER: ["kind", "starts_at"],
+    MessageEvent.APPOINTMENT_CANCELLED: ["kind", "starts_at"],
+    MessageEvent.FOLLOW_UP_CHECK_IN: ["check_in", "of"],
+    MessageEvent.JOURNEY_COMPLETED: [],
+    MessageEvent.DONOR_TYPING_REMINDER: ["relation", "status"],
+    MessageEvent.HANDOVER_PACKAGE: ["items"],
+    MessageEvent.HANDOVER_REMINDER: ["items"],
 }
 
 RENDERER = Renderer(case_link_base=LINK_BASE)

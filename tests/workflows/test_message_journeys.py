@@ -39,7 +39,7 @@ async def test_an_sms_too_long_to_fit_goes_by_email_and_the_coordinator_is_told(
         ref = case.case_reference
         await h.journeys.start(case)
 
-        async def alerted():
+        async def alerted(h=h, ref=ref):  # bound now: the loop variable moves on
             messages = await h.journeys.messages(ref)
             return [m for m in messages if m.event.value == "coordinator_alert" and m.status == MessageStatus.SENT]
         await eventually(alerted, timeout=30)

@@ -28,6 +28,7 @@ from service.client import connect
 from service.config import STICKY_QUEUE_TIMEOUT, Settings
 from service.logs import configure
 from workflows.journey import JourneyWorkflow
+from workflows.sandbox import journey_runner
 
 log = logging.getLogger("waypoint.worker")
 
@@ -44,6 +45,7 @@ def build_worker(client: Client, settings: Settings, senders: dict[Channel, Send
         client,
         task_queue=settings.task_queue,
         workflows=[JourneyWorkflow],
+        workflow_runner=journey_runner(),
         activities=[deliveries.deliver_message],
         graceful_shutdown_timeout=timedelta(seconds=20),
         sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,

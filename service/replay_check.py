@@ -25,6 +25,7 @@ from service.client import data_converter
 from service.codec import codec_from_env
 from service.journeys import Journeys
 from workflows.journey import JourneyWorkflow
+from workflows.sandbox import journey_runner
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ def _cut_after_task(history: WorkflowHistory, completed_id: int) -> WorkflowHist
 
 class ReplayCheck:
     def __init__(self, replayer: Replayer | None = None) -> None:
-        self.replayer = replayer or Replayer(workflows=[JourneyWorkflow], data_converter=data_converter(codec_from_env()))
+        self.replayer = replayer or Replayer(
+            workflows=[JourneyWorkflow], data_converter=data_converter(codec_from_env()), workflow_runner=journey_runner()
+        )
 
     async def _failure(self, history: WorkflowHistory) -> Exception | None:
         result = await self.replayer.replay_workflow(history, raise_on_replay_failure=False)

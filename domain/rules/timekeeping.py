@@ -4,7 +4,7 @@ the timekeeping alerts that no longer hold. Each duty happens once (its key is k
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.appointments import Appointment, AppointmentStatus
 from domain.commands import CloseJourney
@@ -28,6 +28,7 @@ from domain.stages import CloseReason, Milestone
 from domain.state import AlertKind, Audience, JourneyState, MessageEvent, Notice
 
 SYSTEM = "waypoint"  # the actor of what the journey does by itself
+GROUP_WITHIN = timedelta(hours=1)
 
 
 def run_due_duties(state: JourneyState, now: datetime) -> bool:
@@ -126,18 +127,21 @@ def _typing_follow_up(state: JourneyState, donor_id: str, now: datetime) -> None
         return
     holder = Holder.LOCAL_TEAM if donor.holder == NextStepHolder.LOCAL_TEAM else Holder.FAMILY
     audience, via_family = asked_of(state, holder)
-    params = {"donor": donor.id, "status": donor.status.value, "via_family": via_family,
-              "reminder_number": donor.reminders_sent}
+    number = int(donor.id.rsplit("-", 1)[1]) if "-" in donor.id else None
+    params = {"donor": donor.id, "relation": donor.relation.value, "number": number, "status": donor.status.value,
+              "via_family": via_family, "reminder_number": donor.reminders_sent}
     notify(state, Notice(event=MessageEvent.DONOR_TYPING_REMINDER, audience=audience, params=params), now)
 
 
 def _handover_follow_up(state: JourneyState, now: datetime) -> None:
     """Everything in the package that is due at once: one alert, one reminder."""
     interval = state.case.policy.timekeeping.handover_reminder_interval
+    # Items moved one after another (moments apart) fall due together: one reminder for all.
+    soon = now + min(GROUP_WITHIN, interval / 10)
     awaited: list[str] = []
     unacknowledged: list[str] = []
     for h in state.handover.values():
-        if h.status not in (HandoverStatus.AWAITED, HandoverStatus.SENT) or h.last_asked_at + interval > now:
+        if h.status not in (HandoverStatus.AWAITED, HandoverStatus.SENT) or h.last_asked_at + interval > soon:
             continue
         state.fired.append(f"handover:{h.item.value}:{h.status.value}:{h.reminders_sent + 1}")
         h.reminders_sent += 1

@@ -320,6 +320,7 @@ def go_home(clock: Clock, consent: bool = True) -> None:
     for item in list(s.handover):
         clock.do(rules.apply_handover, UpdateHandoverItem(item=item, action="received"))
         clock.do(rules.apply_handover, UpdateHandoverItem(item=item, action="sent"))
+        clock.now += timedelta(seconds=2)  # one after another, as a coordinator does
     clock.do(rules.apply_milestone, ApplyMilestone(milestone=Milestone.RETURN_FLIGHT_BOOKED, on_date=clock.now.date()))
     clock.do(rules.apply_milestone, ApplyMilestone(milestone=Milestone.RETURNED_HOME))
     clock.do(rules.apply_advance, AdvanceStage(to_stage=Stage.FOLLOW_UP))

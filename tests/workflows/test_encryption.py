@@ -23,9 +23,9 @@ from service.config import Settings
 from service.journeys import Journeys
 from tests.conftest import case_data
 from worker import build_worker
-from workflows.journey import STATUS_MEMO_PATCH
+from workflows.journey import STATUS_MEMO_PATCH, TIMEKEEPING_PATCH
 
-PATCH_IDS = {STATUS_MEMO_PATCH}
+PATCH_IDS = {STATUS_MEMO_PATCH, TIMEKEEPING_PATCH}
 OLD = parse_keys(new_key_entry("k2026a"))
 NEW = parse_keys(new_key_entry("k2026b"))
 

@@ -176,6 +176,10 @@ def test_names_render_harmlessly_in_every_template(name, event, language):
         "via_family": True, "holder": "family", "reminder_number": 1, "stage": "eligibility", "milestone": "admitted",
         "on_date": "2026-03-01", "applicant": "patient", "visa_type": "S2", "expires_on": "2026-05-01",
         "projected_return": "2026-06-01", "alert": "records_overdue", "channel": "sms",
+        "appointment_id": "A1", "kind": "monitoring_check", "starts_at": "2026-03-04T09:30:00+08:00",
+        "venue_timezone": "Asia/Shanghai", "place": "GZ-HOSP-3", "sequence": 1, "check_day": 30,
+        "check_in": 2, "of": 12, "relation": "sibling", "number": 1, "status": "kit_sent",
+        "items": ["discharge_summary"],
     }
     for channel in Channel:
         rendered = renderer.render(DeliveryRequest(

@@ -14,11 +14,14 @@ from domain.commands import (
     AdvanceStage,
     ApplyMilestone,
     CloseJourney,
+    RecordDonorTyping,
+    UpdateHandoverItem,
     PauseJourney,
     RecordReceived,
     ResumeJourney,
     ReviewRecord,
 )
+from domain.handover import HandoverItemType
 from domain.records import RecordStatus, RecordType
 from domain.stages import Milestone, Pathway, Stage
 from domain.state import MessageStatus
@@ -173,8 +176,10 @@ async def test_treatment_pathways_end_to_end(dev: Harness, pathway: str):
     await milestone(dev, ref, Milestone.TRAVEL_BOOKED, on_date=date(2027, 1, 10))
     await advance(dev, ref, Stage.PRE_TREATMENT)
     if pathway == "transplant":
+        await dev.journeys.command(ref, RecordDonorTyping(relation="father", status="result_received", holder="centre",
+                                                          match_grade="5/10 haplo"))
         await milestone(dev, ref, Milestone.HLA_TYPING_DONE)
-        await milestone(dev, ref, Milestone.DONOR_SELECTED)
+        await milestone(dev, ref, Milestone.DONOR_SELECTED, donor="father")
     await milestone(dev, ref, Milestone.QUOTE_ISSUED)
     await milestone(dev, ref, Milestone.DEPOSIT_RECEIVED)
     await milestone(dev, ref, Milestone.PRE_TREATMENT_EVALUATION_DONE)
@@ -191,7 +196,10 @@ async def test_treatment_pathways_end_to_end(dev: Harness, pathway: str):
     await milestone(dev, ref, Milestone.CLEARED_FOR_TRAVEL)
     await advance(dev, ref, Stage.RETURN_HOME)
     await milestone(dev, ref, Milestone.RETURN_FLIGHT_BOOKED, on_date=date(2027, 5, 1))
-    await milestone(dev, ref, Milestone.HANDOVER_SENT)
+    with pytest.raises(CommandRefused, match="recorded by itself"):
+        await milestone(dev, ref, Milestone.HANDOVER_SENT)
+    for item in HandoverItemType:  # no consent to inform the local team: the package is waived
+        await dev.journeys.command(ref, UpdateHandoverItem(item=item, action="waived"))
     await milestone(dev, ref, Milestone.RETURNED_HOME)
     await advance(dev, ref, Stage.FOLLOW_UP)
     status = await dev.journeys.status(ref)

@@ -33,6 +33,7 @@ from service.client import data_converter
 from service.journeys import JourneyError, Journeys
 from tests.conftest import ROOT, case_data
 from workflows.journey import JourneyWorkflow
+from workflows.sandbox import journey_runner
 
 
 FIRST_REMINDER_S = 6
@@ -95,7 +96,7 @@ async def test_journey_read_during_worker_restart_still_replays(dev_env: Workflo
         assert answered > 0
 
         history = await journeys.handle(ref).fetch_history()
-        result = await Replayer(workflows=[JourneyWorkflow], data_converter=data_converter()).replay_workflow(
+        result = await Replayer(workflows=[JourneyWorkflow], data_converter=data_converter(), workflow_runner=journey_runner()).replay_workflow(
             history, raise_on_replay_failure=False)
         assert result.replay_failure is None, f"history no longer replays: {result.replay_failure}"
         # And the reminders that fell due while the worker was down did go out.

@@ -32,18 +32,28 @@ from pydantic import BaseModel, ValidationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case_file import CaseFile
+from domain.appointments import AppointmentKind
 from domain.commands import (
     AdvanceStage,
     ApplyMilestone,
+    CancelAppointment,
     CloseJourney,
+    ExtendFollowUp,
     PauseJourney,
     PauseReason,
+    RecordAppointmentOutcome,
+    RecordDonorTyping,
     RecordReceived,
+    RescheduleAppointment,
     ResumeJourney,
     ReviewRecord,
+    ScheduleAppointment,
     SetChannelOptOut,
     SetConsent,
+    UpdateHandoverItem,
 )
+from domain.donors import NextStepHolder, Relation, TypingStatus
+from domain.handover import HandoverAction, HandoverItemType
 from domain.records import RecordType, RejectionReason
 from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
 from domain.validation import describe
@@ -65,6 +75,26 @@ def build(model: type[BaseModel], what: str, **fields: Any) -> Any:
         return model.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as err:
         raise InputProblem(describe(err, what)) from None
+
+
+def appointment_command(args: argparse.Namespace) -> BaseModel:
+    """``appointment REF book KIND TIME`` / ``move A1 TIME`` / ``cancel A1`` / ``done A1`` / ``missed A1``."""
+    a = args.action
+    if a in ("book", "move") and not args.starts_at:
+        raise InputProblem(f"appointment {a} needs the venue's local time, e.g. 2027-03-04T09:30")
+    if a not in ("book", "move") and args.starts_at:
+        raise InputProblem(f"appointment {a} takes no time")
+    if a == "book":
+        attendees = args.attendees.split(",") if args.attendees else None
+        return build(ScheduleAppointment, "appointment", kind=args.what, starts_at=args.starts_at,
+                     venue_timezone=args.zone, place=args.place, check_day=args.check_day, attendees=attendees,
+                     note=args.note, by=args.by)
+    if a == "move":
+        return build(RescheduleAppointment, "appointment", appointment_id=args.what, starts_at=args.starts_at,
+                     venue_timezone=args.zone, place=args.place, note=args.note, by=args.by)
+    if a == "cancel":
+        return build(CancelAppointment, "appointment", appointment_id=args.what, note=args.note, by=args.by)
+    return build(RecordAppointmentOutcome, "appointment", appointment_id=args.what, outcome=a, note=args.note, by=args.by)
 
 
 def load_case_file(path: str) -> CaseFile:
@@ -125,8 +155,23 @@ def print_status(status: Any) -> None:
         if r.rejection_reason:
             extra += f" (rejected: {r.rejection_reason})"
         print(f"    {r.record_type.value:<24} {r.status.value:<9} asked of {r.asked_of:<28} reminders {r.reminders_sent}  {extra}")
+    for ap in status.appointments:
+        place = f" at {ap.place}" if ap.place else ""
+        print(f"  appointment {ap.id}: {ap.kind.value} {_when(ap.starts_at)}{place} ({ap.venue_timezone}; {ap.status.value})")
+    for check in status.planned_checks:
+        print(f"  planned check day +{check.day}: due {check.due_on}  {'booked' if check.booked else 'NOT BOOKED'}")
+    if status.follow_up:
+        f = status.follow_up
+        left = "completing" if f.completing else f"next {_when(f.next_check_in_at)}"
+        print(f"  follow-up: {f.check_ins_done} of {f.check_ins_planned} check-ins, {left}")
+    for d in status.donors:
+        grade = f" {d.match_grade}" if d.match_grade else ""
+        print(f"  donor typing {d.id}: {d.status.value}{grade} (next step: {d.holder.value})")
+    for h in status.handover:
+        print(f"  handover {h.item.value}: {h.status.value}")
     for a in status.open_alerts:
-        print(f"  alert: {a.kind.value} at {_when(a.at)} {', '.join(t.value for t in a.record_types)}")
+        detail = ", ".join(f"{k}={v}" for k, v in a.detail.items() if k in ("day", "stage", "appointment_id", "days_left"))
+        print(f"  alert: {a.kind.value} at {_when(a.at)} {', '.join(t.value for t in a.record_types)}{detail}")
     for m in status.delivery_problems:
         print(f"  delivery problem: {m.event.value} to {m.recipient} by {m.channel.value}: {m.outcome or m.delivery}")
     for m in status.scheduled_messages:
@@ -198,6 +243,39 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("close", help="close the journey: no automated message goes out after this")
     s.add_argument("case_reference")
     s.add_argument("reason", help=", ".join(r.value for r in CloseReason))
+    s.add_argument("--note")
+    s.add_argument("--by")
+
+    s = sub.add_parser("appointment", help="book, move, cancel or mark an appointment (venue's local time)")
+    s.add_argument("case_reference")
+    s.add_argument("action", choices=["book", "move", "cancel", "done", "missed"])
+    s.add_argument("what", help="book: the kind (" + ", ".join(k.value for k in AppointmentKind) + "); otherwise: the appointment id (A1)")
+    s.add_argument("starts_at", nargs="?", help="book / move: the venue's local time, e.g. 2027-03-04T09:30")
+    s.add_argument("--zone", help="the venue's IANA zone (default Asia/Shanghai)")
+    s.add_argument("--place", help="a place reference, e.g. GZ-HOSP-3")
+    s.add_argument("--check-day", help="the day +N of the monitoring plan this check serves")
+    s.add_argument("--attendees", help="comma-separated: family, local_team, coordinator")
+    s.add_argument("--note")
+    s.add_argument("--by")
+
+    s = sub.add_parser("donor-typing", help="a relative's HLA typing moved on (transplant)")
+    s.add_argument("case_reference")
+    s.add_argument("relation", help=", ".join(r.value for r in Relation))
+    s.add_argument("status", help=", ".join(t.value for t in TypingStatus))
+    s.add_argument("--number", help="sibling or other relative number (1-9)")
+    s.add_argument("--holder", help="who holds the next step: " + ", ".join(h.value for h in NextStepHolder))
+    s.add_argument("--grade", help="the match grade with the result, e.g. 10/10 or '5/10 haplo'")
+    s.add_argument("--by")
+
+    s = sub.add_parser("handover", help="a handover item received, sent, acknowledged or waived")
+    s.add_argument("case_reference")
+    s.add_argument("item", help=", ".join(i.value for i in HandoverItemType))
+    s.add_argument("action", help=", ".join(a.value for a in HandoverAction))
+    s.add_argument("--by")
+
+    s = sub.add_parser("extend-follow-up", help="more follow-up check-ins before the journey completes itself")
+    s.add_argument("case_reference")
+    s.add_argument("check_ins", help="how many more (1-12)")
     s.add_argument("--note")
     s.add_argument("--by")
 
@@ -321,6 +399,15 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     elif c == "opt-out":
         payload = build(SetChannelOptOut, "opt-out", recipient=args.recipient, channel=args.channel,
                         opted_out=not args.undo, by=args.by)
+    elif c == "appointment":
+        payload = appointment_command(args)
+    elif c == "donor-typing":
+        payload = build(RecordDonorTyping, "donor typing", relation=args.relation, status=args.status, number=args.number,
+                        holder=args.holder, match_grade=args.grade, by=args.by)
+    elif c == "handover":
+        payload = build(UpdateHandoverItem, "handover item", item=args.item, action=args.action, by=args.by)
+    elif c == "extend-follow-up":
+        payload = build(ExtendFollowUp, "follow-up extension", check_ins=args.check_ins, note=args.note, by=args.by)
     elif c == "list" and args.stage is not None:
         build(AdvanceStage, "stage", to_stage=args.stage)
 

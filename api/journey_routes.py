@@ -29,16 +29,24 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.errors import COMMAND, COMMON, JOURNEY, describe_errors
 from domain.case_file import CASE_REFERENCE_PATTERN, INTAKE, CaseFile
+from domain.appointments import Appointment
 from domain.commands import (
     AdvanceStage,
     ApplyMilestone,
+    CancelAppointment,
     CloseJourney,
+    ExtendFollowUp,
     PauseJourney,
+    RecordAppointmentOutcome,
+    RecordDonorTyping,
     RecordReceived,
+    RescheduleAppointment,
     ResumeJourney,
     ReviewRecord,
+    ScheduleAppointment,
     SetChannelOptOut,
     SetConsent,
+    UpdateHandoverItem,
 )
 from domain.stages import Pathway, Stage
 from domain.state import Message, TimelineEntry
@@ -215,4 +223,48 @@ async def consent(request: Request, case_reference: CaseReference, cmd: SetConse
 
 @router.post("/{case_reference}/channel-preferences", summary="Stop or restart a channel for a guardian", **CMD)
 async def channel_preferences(request: Request, case_reference: CaseReference, cmd: SetChannelOptOut) -> JourneySummary:
+    return await _command(request, case_reference, cmd)
+
+
+# -- timekeeping after the records -------------------------------------------------------------
+
+
+@router.get("/{case_reference}/appointments", response_model=list[Appointment], responses=JOURNEY,
+            summary="Upcoming appointments, soonest first (times are aware; the venue's zone is given)")
+async def journey_appointments(request: Request, case_reference: CaseReference) -> list[Appointment]:
+    return (await answer(request, journeys_of(request).status(case_reference))).appointments
+
+
+@router.post("/{case_reference}/appointments", summary="Book an appointment (the venue's local time)", **CMD)
+async def schedule_appointment(request: Request, case_reference: CaseReference, cmd: ScheduleAppointment) -> JourneySummary:
+    return await _command(request, case_reference, cmd)
+
+
+@router.post("/{case_reference}/appointments/reschedule", summary="Move an appointment to a new time", **CMD)
+async def reschedule_appointment(request: Request, case_reference: CaseReference, cmd: RescheduleAppointment) -> JourneySummary:
+    return await _command(request, case_reference, cmd)
+
+
+@router.post("/{case_reference}/appointments/cancel", summary="Cancel an appointment (the family is told)", **CMD)
+async def cancel_appointment(request: Request, case_reference: CaseReference, cmd: CancelAppointment) -> JourneySummary:
+    return await _command(request, case_reference, cmd)
+
+
+@router.post("/{case_reference}/appointments/outcome", summary="Mark an appointment done or missed", **CMD)
+async def appointment_outcome(request: Request, case_reference: CaseReference, cmd: RecordAppointmentOutcome) -> JourneySummary:
+    return await _command(request, case_reference, cmd)
+
+
+@router.post("/{case_reference}/donor-typing", summary="A relative's HLA typing moved on (transplant)", **CMD)
+async def donor_typing(request: Request, case_reference: CaseReference, cmd: RecordDonorTyping) -> JourneySummary:
+    return await _command(request, case_reference, cmd)
+
+
+@router.post("/{case_reference}/handover", summary="A handover item received, sent, acknowledged or waived", **CMD)
+async def handover_item(request: Request, case_reference: CaseReference, cmd: UpdateHandoverItem) -> JourneySummary:
+    return await _command(request, case_reference, cmd)
+
+
+@router.post("/{case_reference}/follow-up/extend", summary="More follow-up check-ins before the journey completes itself", **CMD)
+async def extend_follow_up(request: Request, case_reference: CaseReference, cmd: ExtendFollowUp) -> JourneySummary:
     return await _command(request, case_reference, cmd)

@@ -334,3 +334,42 @@ async def test_values_are_not_coerced_zero_is_not_false_and_a_string_is_not_a_nu
     r = await api.http.post(f"/journeys/{ref}/consent", json={"granted": "true"})
     assert r.status_code == 422
     assert (await api.http.get(f"/journeys/{ref}")).json()["opted_out"] == {}
+
+
+# --- timekeeping: appointments over HTTP ---------------------------------------------------------
+
+
+async def test_appointments_are_booked_moved_and_cancelled_over_http_and_bad_ones_change_nothing(api: Api):
+    data = case_data()
+    ref = data["case_reference"]
+    assert (await api.http.post("/journeys", json=data)).status_code == 201
+    await eventually(lambda: api.settled(ref))
+    booked = await api.http.post(f"/journeys/{ref}/appointments", json={
+        "kind": "video_consultation", "starts_at": "2030-03-04T09:30:00", "venue_timezone": "Asia/Shanghai",
+        "place": "GZ-HOSP-3", "by": "coord-lin"})
+    assert booked.status_code == 200, booked.text
+    [appointment] = (await api.http.get(f"/journeys/{ref}/appointments")).json()
+    assert appointment["id"] == "A1" and appointment["starts_at"].startswith("2030-03-04T09:30:00+08:00")
+    await eventually(lambda: api.settled(ref))
+    length = await api.history_length(ref)
+    refusals = [
+        ({"kind": "video_consultation", "starts_at": "2020-01-01T09:00:00"}, 409, "in the past"),
+        ({"kind": "day_zero", "starts_at": "2030-01-01T09:00:00"}, 409, "does not belong to the second_opinion pathway"),
+        ({"kind": "teleportation", "starts_at": "2030-01-01T09:00:00"}, 422, "kind"),
+        ({"kind": "video_consultation", "starts_at": "2030-01-01T09:00:00", "place": "a note about the child's fever"},
+         422, "place"),
+    ]
+    for body, status, words in refusals:
+        r = await api.http.post(f"/journeys/{ref}/appointments", json=body)
+        assert r.status_code == status and words in r.json()["detail"], (body, r.status_code, r.text)
+        assert "\n" not in r.json()["detail"]
+    assert await api.history_length(ref) == length  # nothing written
+    moved = await api.http.post(f"/journeys/{ref}/appointments/reschedule",
+                                json={"appointment_id": "A1", "starts_at": "2030-03-05T14:00:00"})
+    assert moved.status_code == 200
+    assert (await api.http.get(f"/journeys/{ref}/appointments")).json()[0]["sequence"] == 1
+    assert (await api.http.post(f"/journeys/{ref}/appointments/cancel", json={"appointment_id": "A1"})).status_code == 200
+    again = await api.http.post(f"/journeys/{ref}/appointments/reschedule",
+                                json={"appointment_id": "A1", "starts_at": "2030-03-06T14:00:00"})
+    assert again.status_code == 409 and "cancelled" in again.json()["detail"]
+    assert (await api.http.get(f"/journeys/{ref}/appointments")).json() == []

@@ -149,3 +149,19 @@ async def test_output_into_a_closed_pipe_ends_quietly(dev: Harness, tmp_path: Pa
         os.close(write_end)
     assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr, result.stderr
     assert result.returncode == 0
+
+
+async def test_appointments_from_the_command_line(dev: Harness, tmp_path: Path):
+    data = case_data()
+    ref = data["case_reference"]
+    assert (await cli(dev, "start", write_case(tmp_path, data))).returncode == 0
+    dev.journeys.started.append(ref)
+    booked = await cli(dev, "appointment", ref, "book", "video_consultation", "2030-03-04T09:30", "--place", "GZ-HOSP-3")
+    assert booked.returncode == 0, booked.stderr
+    status = await cli(dev, "status", ref)
+    assert "appointment A1: video_consultation" in status.stdout and "GZ-HOSP-3" in status.stdout
+    assert "in the past" in one_clear_line(await cli(dev, "appointment", ref, "book", "video_consultation", "2020-01-01T09:00"))
+    assert "no appointment A7" in one_clear_line(await cli(dev, "appointment", ref, "cancel", "A7"))
+    assert "needs the venue's local time" in one_clear_line(await cli(dev, "appointment", ref, "move", "A1"))
+    assert (await cli(dev, "appointment", ref, "cancel", "A1")).returncode == 0
+    assert "appointment A1" not in (await cli(dev, "status", ref)).stdout

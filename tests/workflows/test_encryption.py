@@ -23,9 +23,9 @@ from service.config import Settings
 from service.journeys import Journeys
 from tests.conftest import case_data
 from worker import build_worker
-from workflows.journey import DIGEST_PATCH, STATUS_MEMO_PATCH, STEADY_TIMER_PATCH
+from workflows.journey import DIGEST_PATCH, STATUS_MEMO_PATCH, STEADY_TIMER_PATCH, TIMEKEEPING_PATCH
 
-PATCH_IDS = {STATUS_MEMO_PATCH, DIGEST_PATCH, STEADY_TIMER_PATCH}
+PATCH_IDS = {STATUS_MEMO_PATCH, DIGEST_PATCH, STEADY_TIMER_PATCH, TIMEKEEPING_PATCH}
 OLD = parse_keys(new_key_entry("k2026a"))
 NEW = parse_keys(new_key_entry("k2026b"))
 

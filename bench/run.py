@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -103,6 +104,8 @@ async def _settle(outbox: Path, quiet: float = 3.0) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
+    # SIGTERM (or Ctrl-C) cancels the run, so the finally clauses stop the processes it started.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)  # type: ignore[union-attr]
     temporal = subprocess.run(["bash", str(ROOT / "scripts" / "ensure-temporal.sh")], check=True,
                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="waypoint-bench-"))

@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test demo unit
+.PHONY: run test demo unit bench
 
 run:  ## dev server (SQLite in var/) + web UI + worker
 	bash scripts/run.sh
@@ -12,3 +12,6 @@ demo:  ## a sample family through a journey, accelerated time (needs `make run` 
 
 unit:  ## tests that need no server (no Temporal, no browser)
 	bash scripts/test.sh -m "not temporal and not timeskipping and not browser and not cluster"
+
+bench:  ## journeys against a same-work minimal workflow, same-run ratios (ARGS="--journeys 1000 --dashboard")
+	bash scripts/bench.sh $(ARGS)

@@ -51,7 +51,7 @@ from domain.commands import (
 from domain.stages import Pathway, Stage
 from domain.state import Message, TimelineEntry
 from domain.status import JourneyStatus, JourneySummary, RecordLine
-from service.journeys import Journeys, ListedJourney
+from service.journeys import MAX_PAGE_SIZE, Journeys, ListedJourney
 from workflows.journey_types import update_name
 
 log = logging.getLogger("waypoint.api")
@@ -130,18 +130,28 @@ async def start_journey(request: Request, response: Response, case: Annotated[Ca
     return StartedJourney(case_reference=started.case_reference, workflow_id=started.workflow_id, created=started.created)
 
 
-@router.get("", response_model=list[ListedJourney], summary="List journeys")
+@router.get("", response_model=list[ListedJourney], summary="List journeys (paged)",
+            description="Newest first, a page at a time. The X-Total-Count header gives how many journeys match; "
+                        "a Link header with rel=\"next\" gives the next page's address while there is one.")
 async def list_journeys(
     request: Request,
+    response: Response,
     stage: Stage | None = None,
     pathway: Pathway | None = None,
     coordinator: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_-]{1,39}$")] = None,
     overdue: bool | None = None,
     include_closed: bool = False,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
+    page: Annotated[str | None, Query(max_length=2000, pattern=r"^[A-Za-z0-9_=-]+$")] = None,
 ) -> list[ListedJourney]:
-    found = await answer(request, journeys_of(request).find(stage=stage, coordinator=coordinator, overdue=overdue,
-                                                            include_closed=include_closed))
-    return [j for j in found if pathway is None or j.pathway == pathway.value]
+    found = await answer(request, journeys_of(request).page(
+        stage=stage, pathway=pathway, coordinator=coordinator, overdue=overdue, include_closed=include_closed,
+        page=page, page_size=page_size))
+    response.headers["X-Total-Count"] = str(found.total)
+    if found.next_page:
+        following = request.url.include_query_params(page=found.next_page)
+        response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
+    return found.rows
 
 
 @router.get("/{case_reference}", response_model=JourneyStatus, responses=JOURNEY, summary="Where a journey stands")

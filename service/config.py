@@ -18,6 +18,9 @@ STICKY_QUEUE_TIMEOUT = timedelta(seconds=10)
 QUERY_ATTEMPT_TIMEOUT = timedelta(seconds=4)
 QUERY_ATTEMPTS = 3
 assert QUERY_ATTEMPT_TIMEOUT < STICKY_QUEUE_TIMEOUT
+# A full status read asks the journey only if a worker polled its task queue this recently (a
+# worker's long poll lasts up to a minute, so an idle worker's last poll can be that old).
+WORKER_SEEN_WITHIN = timedelta(seconds=70)
 
 # The longest link base and sender name messages are built with: every SMS of every event in
 # every language is tested to fit two segments with these and the longest case reference.

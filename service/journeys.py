@@ -8,13 +8,21 @@ validator's own message.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import re
-from dataclasses import dataclass
-from typing import Any, TypeVar
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
+    WorkflowExecution,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
@@ -25,12 +33,14 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case_file import CASE_REFERENCE_PATTERN, CaseFile
 from domain.commands import RecordReceived
-from domain.stages import Stage
+from domain.digest import DEADLINE_SOON, JourneyDigest, Reason, digest_of_status, reasons
+from domain.stages import Pathway, Stage
 from domain.state import Message, TimelineEntry
 from domain.status import JourneyStatus, JourneySummary
-from service.config import QUERY_ATTEMPT_TIMEOUT, QUERY_ATTEMPTS
+from service.config import QUERY_ATTEMPT_TIMEOUT, QUERY_ATTEMPTS, WORKER_SEEN_WITHIN
 from workflows import search_attributes as sa
 from workflows.journey_types import (
+    DIGEST_MEMO,
     JOURNEY_WORKFLOW,
     STATUS_MEMO,
     WORKFLOW_ID_PREFIX,
@@ -42,6 +52,8 @@ from workflows.journey_types import (
 )
 
 T = TypeVar("T")
+Row = TypeVar("Row")
+MAX_PAGE_SIZE = 500
 
 
 class JourneyError(Exception):
@@ -84,6 +96,48 @@ class ListedJourney(BaseModel):
     status: str
 
 
+@dataclass
+class Page(Generic[Row]):
+    """One page of a listing: its rows, how many match in all, and the token of the next page."""
+
+    rows: list[Row]
+    total: int
+    next_page: str | None = None
+
+
+@dataclass
+class NeedsPerson:
+    """A family on Today and why."""
+
+    digest: JourneyDigest
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def case_reference(self) -> str:
+        return self.digest.case_reference
+
+    @property
+    def coordinator(self) -> str:
+        return self.digest.coordinator
+
+    @property
+    def stage(self) -> str:
+        return self.digest.stage.value
+
+
+def _token(raw: bytes | None) -> str | None:
+    return base64.urlsafe_b64encode(raw).decode() if raw else None
+
+
+def _raw_token(token: str | None) -> bytes | None:
+    if not token:
+        return None
+    try:
+        return base64.urlsafe_b64decode(token.encode())
+    except (binascii.Error, ValueError):
+        raise JourneyError("not a page token from this listing") from None
+
+
 def _check_reference(case_reference: str) -> str:
     if not re.fullmatch(CASE_REFERENCE_PATTERN, case_reference):
         raise JourneyError("not a case reference (expected the form WJ-2026-0001)")
@@ -91,9 +145,11 @@ def _check_reference(case_reference: str) -> str:
 
 
 class Journeys:
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(self, client: Client, task_queue: str, worker_seen_within: timedelta = WORKER_SEEN_WITHIN) -> None:
         self.client = client
         self.task_queue = task_queue
+        self.worker_seen_within = worker_seen_within
+        self._pollers_seen: dict[str, float] = {}
 
     def handle(self, case_reference: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(journey_id(_check_reference(case_reference)))
@@ -132,25 +188,20 @@ class Journeys:
                 raise JourneyNotFound(f"no journey with case reference {case_reference}") from None
             raise
 
+    # One call per command: the server's own answer says whether the journey does not exist or
+    # is closed (see _call), so nothing is asked first.
     async def report_record_received(self, case_reference: str, event: RecordReceived) -> None:
         await self.signal(case_reference, event)
 
     async def signal(self, case_reference: str, fact: BaseModel) -> None:
         """Tell an open journey a fact (the signal is chosen by the fact's type)."""
-        await self._ensure_open(case_reference)
         await self._call(case_reference, lambda h: h.signal(signal_name(fact), fact))
 
     async def command(self, case_reference: str, cmd: BaseModel) -> JourneySummary:
         """Send a coordinator command (the update is chosen by the command's type)."""
-        await self._ensure_open(case_reference)
         return await self._call(
             case_reference, lambda h: h.execute_update(update_name(cmd), cmd, result_type=JourneySummary)
         )
-
-    async def _ensure_open(self, case_reference: str) -> None:
-        description = await self._call(case_reference, lambda h: h.describe())
-        if description.status != WorkflowExecutionStatus.RUNNING:
-            raise JourneyClosed(f"journey {case_reference} is closed; nothing more can change")
 
     async def query(self, case_reference: str, name: Query, result_type: type[T], attempts: int = QUERY_ATTEMPTS) -> T:
         """A query, each attempt given less time than a worker's sticky queue (service/config.py):
@@ -167,23 +218,58 @@ class Journeys:
         raise JourneyBusy(f"journey {case_reference} did not answer in time (workers restarting?); try again")
 
     async def status(self, case_reference: str) -> JourneyStatus:
-        """The status the journey published with its last completed task (its memo).
-
-        While a task is pending (a signal or a fired timer not yet processed) the journey is
-        asked by query instead, which the server answers together with that task, so a record
-        reported a moment ago shows. If no worker answers in time the published status is
-        returned. Journeys started before the memo existed are always asked by query."""
+        """Where the journey stands, in full: asked of the journey by query (each attempt shorter
+        than a worker's sticky queue), and only while a worker polls the journey's task queue, so a
+        query never waits for a worker that starts meanwhile (the race in
+        docs/investigations/replay-divergence-after-worker-kill/). Without a worker: JourneyBusy;
+        ``digest`` still answers. Journeys that published their full status (started before the
+        digest) are read as before: from that memo, or by query while a task is pending."""
         description = await self._call(case_reference, lambda h: h.describe())
         published = await description.memo_value(STATUS_MEMO, None, type_hint=JourneyStatus)
-        if published is None:
-            return await self.query(case_reference, Query.STATUS, JourneyStatus)
-        pending = description.raw_description.HasField("pending_workflow_task")
-        if not pending or description.status != WorkflowExecutionStatus.RUNNING:
-            return published
-        try:
-            return await self.query(case_reference, Query.STATUS, JourneyStatus, attempts=1)
-        except JourneyBusy:
-            return published
+        if published is not None:
+            pending = description.raw_description.HasField("pending_workflow_task")
+            if not pending or description.status != WorkflowExecutionStatus.RUNNING:
+                return published
+            try:
+                return await self.query(case_reference, Query.STATUS, JourneyStatus, attempts=1)
+            except JourneyBusy:
+                return published
+        if not await self._worker_polls(description.task_queue):
+            raise JourneyBusy(f"journey {case_reference} has no worker to answer (workers restarting?); try again")
+        return await self.query(case_reference, Query.STATUS, JourneyStatus)
+
+    async def digest(self, case_reference: str) -> JourneyDigest | None:
+        """The compact status the journey publishes (stage, flags, why it needs a person): one
+        call, no worker needed. None before the journey's first task."""
+        description = await self._call(case_reference, lambda h: h.describe())
+        return await _digest_of(description)
+
+    async def _worker_polls(self, task_queue: str, settle: float = 1.0) -> bool:
+        """Whether a worker polled this workflow task queue lately (``worker_seen_within``). A
+        positive answer is kept 2 s; a negative one is asked again for up to ``settle`` seconds (a
+        worker that has just started may not have polled yet)."""
+        now = time.monotonic()
+        seen = self._pollers_seen.get(task_queue)
+        if seen is not None and now - seen < 2:
+            return True
+        deadline = now + settle
+        while True:
+            try:
+                answer = await self.client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+                    namespace=self.client.namespace, task_queue=TaskQueue(name=task_queue),
+                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+            except RPCError as err:
+                if err.status == RPCStatusCode.UNIMPLEMENTED:  # a server that cannot tell (the test server)
+                    return True
+                raise
+            recent = time.time() - self.worker_seen_within.total_seconds()
+            if any(p.last_access_time.ToSeconds() >= recent for p in answer.pollers):
+                self._pollers_seen[task_queue] = time.monotonic()
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.2)
+
 
     async def messages(self, case_reference: str, attempts: int = QUERY_ATTEMPTS) -> list[Message]:
         return await self.query(case_reference, Query.MESSAGES, list[Message], attempts)
@@ -191,68 +277,110 @@ class Journeys:
     async def timeline(self, case_reference: str, attempts: int = QUERY_ATTEMPTS) -> list[TimelineEntry]:
         return await self.query(case_reference, Query.TIMELINE, list[TimelineEntry], attempts)
 
-    async def find(
-        self,
-        stage: Stage | None = None,
-        coordinator: str | None = None,
-        overdue: bool | None = None,
-        include_closed: bool = False,
-        limit: int = 500,
-    ) -> list[ListedJourney]:
+    async def page(self, stage: Stage | None = None, pathway: Pathway | None = None, coordinator: str | None = None,
+                   overdue: bool | None = None, include_closed: bool = False, reference_prefix: str | None = None,
+                   page: str | None = None, page_size: int = 100) -> Page[ListedJourney]:
+        """One page of journeys (newest first, every filter in the visibility query) and how many
+        match in all: two calls, whatever the number of journeys."""
+        query = self.listing_query(stage, coordinator, overdue, include_closed, pathway, reference_prefix)
+        rows, token, total = await self._listed(query, page, page_size)
+        return Page([_listed_journey(wf) for wf in rows], total, token)
+
+    async def find(self, stage: Stage | None = None, coordinator: str | None = None, overdue: bool | None = None,
+                   include_closed: bool = False, pathway: Pathway | None = None) -> list[ListedJourney]:
+        """Every matching journey, page after page, by case reference (for the CLI and scripts)."""
         found: list[ListedJourney] = []
-        async for wf in self.client.list_workflows(self.listing_query(stage, coordinator, overdue, include_closed), limit=limit):
-            attrs = wf.typed_search_attributes
-            found.append(
-                ListedJourney(
-                    case_reference=attrs.get(sa.CASE_REFERENCE) or wf.id.removeprefix(WORKFLOW_ID_PREFIX),
-                    stage=attrs.get(sa.STAGE) or "?",
-                    pathway=attrs.get(sa.PATHWAY) or "?",
-                    coordinator=attrs.get(sa.COORDINATOR) or "?",
-                    overdue=bool(attrs.get(sa.OVERDUE)),
-                    paused=bool(attrs.get(sa.PAUSED)),
-                    needs_attention=bool(attrs.get(sa.NEEDS_ATTENTION)),
-                    status=wf.status.name.lower() if wf.status else "unknown",
-                )
-            )
-        return sorted(found, key=lambda j: j.case_reference)
+        token: str | None = None
+        while True:
+            page = await self.page(stage, pathway, coordinator, overdue, include_closed, page=token, page_size=MAX_PAGE_SIZE)
+            found += page.rows
+            token = page.next_page
+            if token is None:
+                return sorted(found, key=lambda j: j.case_reference)
 
-    async def statuses(self, coordinator: str | None = None, limit: int = 500) -> list[JourneyStatus]:
-        """The published status of every running journey (of one coordinator), from one listing
-        call: no worker is asked, so this stays fast with many journeys and works while workers
-        are down. Journeys without a published status (started before the memo existed, or
-        not yet through their first task) are asked once each, all together; one that does not
-        answer is left out rather than holding up the others."""
-        found: list[JourneyStatus] = []
-        unpublished: list[str] = []
-        async for wf in self.client.list_workflows(self.listing_query(coordinator=coordinator), limit=limit):
-            published = await wf.memo_value(STATUS_MEMO, None, type_hint=JourneyStatus)
-            if published is None:
-                unpublished.append(wf.id.removeprefix(WORKFLOW_ID_PREFIX))
-            else:
-                found.append(published)
+    async def counts_by_stage(self, coordinator: str | None = None) -> dict[str, int]:
+        """Open journeys per stage: one count per stage, together."""
+        stages = list(Stage)
+        totals = await asyncio.gather(*(
+            self.client.count_workflows(self.listing_query(stage=st, coordinator=coordinator)) for st in stages))
+        return {st.value: c.count for st, c in zip(stages, totals, strict=True) if c.count}
 
-        async def asked(ref: str) -> JourneyStatus | None:
-            try:
-                return await self.query(ref, Query.STATUS, JourneyStatus, attempts=1)
-            except (JourneyError, RPCError):
-                return None
+    async def today(self, now: datetime, coordinator: str | None = None, page: str | None = None,
+                    page_size: int = 100) -> Page[NeedsPerson]:
+        """The families that need a person (domain/digest.py), selected by the listing query itself
+        (the flag, or a records deadline within a week of ``now``), a page at a time with the
+        total. Journeys that published no digest yet (started before it) are in the query too and
+        kept only when their published status says they need a person."""
+        soon = (now + DEADLINE_SOON).astimezone().isoformat()
+        query = (f"{self.listing_query(coordinator=coordinator)} AND ({sa.NEEDS_PERSON.name} = '{sa.needs_person_value(True)}'"
+                 f" OR {sa.RECORDS_DEADLINE.name} <= '{soon}' OR {sa.NEEDS_PERSON.name} IS NULL)")
+        rows, token, total = await self._listed(query, page, page_size)
+        people: list[NeedsPerson] = []
+        for wf in rows:
+            found = await _digest_of(wf)
+            why = reasons(found, now) if found is not None else []
+            if found is not None and why:
+                people.append(NeedsPerson(found, why))
+        return Page(sorted(people, key=lambda p: p.case_reference), total, token)
 
-        found += [s for s in await asyncio.gather(*(asked(r) for r in unpublished)) if s is not None]
-        return sorted(found, key=lambda j: j.case_reference)
+
+    async def _listed(self, query: str, page: str | None, page_size: int) -> tuple[list[WorkflowExecution], str | None, int]:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise JourneyError(f"page size must be between 1 and {MAX_PAGE_SIZE}")
+        listing = self.client.list_workflows(query, page_size=page_size, next_page_token=_raw_token(page))
+        counted = asyncio.ensure_future(self.client.count_workflows(query))
+        try:
+            await listing.fetch_next_page()
+        except BaseException:
+            counted.cancel()
+            raise
+        total = (await counted).count
+        return list(listing.current_page or []), _token(listing.next_page_token), total
 
     @staticmethod
     def listing_query(stage: Stage | None = None, coordinator: str | None = None, overdue: bool | None = None,
-                include_closed: bool = False) -> str:
+                      include_closed: bool = False, pathway: Pathway | None = None,
+                      reference_prefix: str | None = None) -> str:
         """The visibility query for journeys (codes and flags only)."""
         clauses = [f"WorkflowType = '{JOURNEY_WORKFLOW}'"]
         if not include_closed:
             clauses.append("ExecutionStatus = 'Running'")
         if stage is not None:
             clauses.append(f"{sa.STAGE.name} = '{Stage(stage).value}'")
+        if pathway is not None:
+            clauses.append(f"{sa.PATHWAY.name} = '{Pathway(pathway).value}'")
         if coordinator is not None:
             if not coordinator.replace("-", "").replace("_", "").isalnum():
                 raise JourneyError("coordinator id may contain letters, digits, - and _ only")
             clauses.append(f"{sa.COORDINATOR.name} = '{coordinator}'")
         if overdue is not None:
             clauses.append(f"{sa.OVERDUE.name} = {'true' if overdue else 'false'}")
+        if reference_prefix:
+            if not re.fullmatch(r"[A-Z0-9-]{1,20}", reference_prefix):
+                raise JourneyError("a case reference search may contain capital letters, digits and - only")
+            clauses.append(f"{sa.CASE_REFERENCE.name} STARTS_WITH '{reference_prefix}'")
         return " AND ".join(clauses)
+
+
+def _listed_journey(wf: WorkflowExecution) -> ListedJourney:
+    attrs = wf.typed_search_attributes
+    return ListedJourney(
+        case_reference=attrs.get(sa.CASE_REFERENCE) or wf.id.removeprefix(WORKFLOW_ID_PREFIX),
+        stage=attrs.get(sa.STAGE) or "?",
+        pathway=attrs.get(sa.PATHWAY) or "?",
+        coordinator=attrs.get(sa.COORDINATOR) or "?",
+        overdue=bool(attrs.get(sa.OVERDUE)),
+        paused=bool(attrs.get(sa.PAUSED)),
+        needs_attention=bool(attrs.get(sa.NEEDS_ATTENTION)),
+        status=wf.status.name.lower() if wf.status else "unknown",
+    )
+
+
+async def _digest_of(wf: WorkflowExecution) -> JourneyDigest | None:
+    """The digest a journey published, or the one made from its full status (journeys started
+    before the digest); None if it published neither yet."""
+    found = await wf.memo_value(DIGEST_MEMO, None, type_hint=JourneyDigest)
+    if found is not None:
+        return found
+    status = await wf.memo_value(STATUS_MEMO, None, type_hint=JourneyStatus)
+    return digest_of_status(status) if status is not None else None

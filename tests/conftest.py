@@ -68,7 +68,8 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=data_converter(),
         test_server_startup_timeout=timedelta(seconds=120),
     )
-    kinds = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL}
+    kinds = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+             "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace=env.client.namespace,

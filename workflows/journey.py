@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         MessageStatus,
         TimelineEntry,
     )
+    from domain.digest import JourneyDigest, digest, needs_person, records_deadline
     from domain.status import JourneyStatus, JourneySummary, journey_status, summarize
     from domain.validation import describe
     from messaging.delivery_contract import (
@@ -60,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search_attributes as sa
     from workflows.journey_types import (
+        DIGEST_MEMO,
         JOURNEY_WORKFLOW,
         SIGNALS,
         STATUS_MEMO,
@@ -74,6 +76,12 @@ STATUS_MEMO_PATCH = "journey-status-memo-v1"
 # The patch that brought timekeeping after the records (appointments, plans, stage clocks...):
 # a run that has it keeps state.timekeeping; runs recorded before it replay without.
 TIMEKEEPING_PATCH = "journey-timekeeping-v1"
+# The compact read model (domain/digest.py) replaces the full status memo: published only when it
+# changes, with the search attributes that put a family on Today; attributes set at start are
+# not upserted again. The full status is read by query.
+DIGEST_PATCH = "journey-digest-memo-v1"
+# One timer for the next wake-up, started again only when that moment comes earlier.
+STEADY_TIMER_PATCH = "journey-steady-timer-v1"
 
 Cmd = TypeVar("Cmd", bound=BaseModel)
 
@@ -101,6 +109,10 @@ class JourneyWorkflow:
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._published: dict[str, Any] = {}
         self._published_status: str | None = None
+        self._published_digest: JourneyDigest | None = None
+        self._read_model_started = False
+        self._timer: asyncio.Task[None] | None = None
+        self._timer_at: datetime | None = None
 
     # -- main loop --------------------------------------------------------------------------
 
@@ -128,13 +140,19 @@ class JourneyWorkflow:
                     workflow.continue_as_new(JourneyInput(state=state))
                 continue
             wake = derived.next_wakeup(state)
-            timeout = None if wake is None else max(wake - workflow.now(), timedelta(seconds=1))
             self._woken = False
+            if workflow.patched(STEADY_TIMER_PATCH):
+                self._arm_timer(wake)
+                await workflow.wait_condition(lambda: self._woken)
+                continue
+            timeout = None if wake is None else max(wake - workflow.now(), timedelta(seconds=1))
             try:
                 await workflow.wait_condition(lambda: self._woken, timeout=timeout)
             except asyncio.TimeoutError:
                 pass
         # Closed: nothing more goes out. In-flight sends are cancelled and waited for.
+        if self._timer is not None:
+            self._timer.cancel()
         for task in list(self._in_flight.values()):
             task.cancel()
         await workflow.wait_condition(lambda: not self._in_flight and workflow.all_handlers_finished())
@@ -148,6 +166,27 @@ class JourneyWorkflow:
 
     def _wake(self) -> None:
         self._woken = True
+
+    def _arm_timer(self, wake: datetime | None) -> None:
+        """Keeps the timer already running unless the next wake-up comes earlier than it. A timer
+        that fires before anything is due (the wake-up moved later, or the journey paused) costs
+        one task that finds nothing to do and arms the next one; restarting a multi-day timer on
+        every signal and update would cost two history events each time."""
+        if wake is None:
+            return
+        if self._timer is not None and not self._timer.done() and self._timer_at is not None and self._timer_at <= wake:
+            return
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        self._timer_at = wake
+        self._timer = asyncio.create_task(self._sleep_until(wake))
+
+    async def _sleep_until(self, wake: datetime) -> None:
+        try:
+            await workflow.sleep(max(wake - workflow.now(), timedelta(seconds=1)))
+        except asyncio.CancelledError:
+            return
+        self._wake()
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -230,7 +269,10 @@ class JourneyWorkflow:
 
     def _publish(self) -> None:
         """Upsert the listing attributes that changed (codes and flags only, never personal data)
-        and the status memo."""
+        and the read model memo."""
+        if workflow.patched(DIGEST_PATCH):
+            self._publish_digest()
+            return
         state = self._state
         wanted: list[SearchAttributePair[Any]] = [
             SearchAttributePair(sa.CASE_REFERENCE, state.case.case_reference),
@@ -254,6 +296,40 @@ class JourneyWorkflow:
             if serialized != self._published_status:
                 workflow.upsert_memo({STATUS_MEMO: status})
                 self._published_status = serialized
+
+    def _publish_digest(self) -> None:
+        state = self._state
+        if not self._read_model_started:
+            # What the start (or the previous run) already set is not set again.
+            self._read_model_started = True
+            for pair in workflow.info().typed_search_attributes:
+                self._published.setdefault(pair.key.name, pair.value)
+            self._published_digest = workflow.memo_value(DIGEST_MEMO, None, type_hint=JourneyDigest)
+            if workflow.memo_value(STATUS_MEMO, None) is not None:
+                workflow.upsert_memo({STATUS_MEMO: None})  # the full status is read by query now
+        overdue = derived.overdue(state)
+        current = digest(state, overdue)
+        wanted: list[SearchAttributePair[Any]] = [
+            SearchAttributePair(sa.CASE_REFERENCE, state.case.case_reference),
+            SearchAttributePair(sa.COORDINATOR, state.case.coordinator.id),
+            SearchAttributePair(sa.STAGE, state.stage.value),
+            SearchAttributePair(sa.PATHWAY, state.pathway.value),
+            SearchAttributePair(sa.OVERDUE, overdue),
+            SearchAttributePair(sa.PAUSED, state.paused),
+            SearchAttributePair(sa.NEEDS_ATTENTION, any(a.open for a in state.alerts)),
+            SearchAttributePair(sa.NEEDS_PERSON, sa.needs_person_value(needs_person(current))),
+        ]
+        updates = [p.key.value_set(p.value) for p in wanted if self._published.get(p.key.name) != p.value]
+        self._published.update({p.key.name: p.value for p in wanted})
+        deadline = sa.records_deadline_value(records_deadline(current))
+        if self._published.get(sa.RECORDS_DEADLINE.name) != deadline:
+            updates.append(sa.RECORDS_DEADLINE.value_set(deadline))
+            self._published[sa.RECORDS_DEADLINE.name] = deadline
+        if updates:
+            workflow.upsert_search_attributes(updates)
+        if current != self._published_digest:
+            workflow.upsert_memo({DIGEST_MEMO: current})
+            self._published_digest = current
 
     # -- commands -----------------------------------------------------------------------------
 

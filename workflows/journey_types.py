@@ -38,8 +38,12 @@ from domain.state import JourneyState
 JOURNEY_WORKFLOW = "journey"
 WORKFLOW_ID_PREFIX = "journey-"
 
-# The memo key holding the journey's published JourneyStatus (encrypted by the codec).
+# The memo key holding the journey's published JourneyStatus (encrypted by the codec), written
+# by journeys started before the digest.
 STATUS_MEMO = "status"
+# The memo key holding the journey's JourneyDigest (domain/digest.py): the compact read model
+# behind listings and Today, published only when it changes.
+DIGEST_MEMO = "digest"
 
 
 class JourneyInput(BaseModel):

@@ -29,7 +29,7 @@ from api.dashboard.accounts import Account, Coordinators
 from api.dashboard.i18n import DOMAIN, LANGUAGES, Words
 from api.dashboard.picture import picture
 from api.dashboard.session import LANG_COOKIE, Session, Sessions
-from api.dashboard.today import NeedsPerson, reasons
+from api.dashboard.partial import partial_status
 from domain.case_file import CASE_REFERENCE_PATTERN
 from domain.commands import (
     AdvanceStage,
@@ -47,8 +47,10 @@ from domain.records import RecordStatus, RejectionReason
 from domain.stages import CloseReason, Pathway, ReviewOutcome, Stage
 from domain.validation import describe
 from translations import catalogs
+from domain.digest import digest_of_status, reasons
 from service.journeys import (
     CommandRefused,
+    JourneyBusy,
     JourneyClosed,
     JourneyError,
     JourneyNotFound,
@@ -183,43 +185,51 @@ async def choose_language(to: str = "en", next: str = "/dashboard/") -> Response
 # --- Today and Journeys ----------------------------------------------------------------------------
 
 
+PAGE_SIZE = 100
+
+
 @router.get("/")
-async def today(request: Request, scope: str = "mine") -> Response:
+async def today(request: Request, scope: str = "mine", page: str = "") -> Response:
     session, account = _signed_in(request)
     scope = "all" if scope == "all" else "mine"
-    journeys = _journeys(request)
+    coordinator = account.id if scope == "mine" else None
     try:
-        statuses = await asyncio.wait_for(journeys.statuses(coordinator=account.id if scope == "mine" else None), 20)
+        found = await asyncio.wait_for(
+            _journeys(request).today(datetime.now(UTC), coordinator=coordinator, page=page or None, page_size=PAGE_SIZE), 20)
+    except JourneyError:
+        return render(request, "error.html", session, account, status=400, message="unavailable")
     except (RPCError, TimeoutError):
         return render(request, "error.html", session, account, status=503, message="unavailable")
-    now = datetime.now(UTC)
-    people: list[NeedsPerson] = []
-    for status in statuses:
-        found = reasons(status, now)
-        if found:
-            people.append(NeedsPerson(status.case_reference, status.coordinator, status.stage.value, found))
-    return render(request, "today.html", session, account, scope=scope, people=people, page="today")
+    return render(request, "today.html", session, account, scope=scope, people=found.rows, total=found.total,
+                  next_page=found.next_page, page="today")
 
 
 @router.get("/journeys")
-async def journey_list(request: Request, q: str = "", stage: str = "", scope: str = "all") -> Response:
+async def journey_list(request: Request, q: str = "", stage: str = "", scope: str = "all", page: str = "") -> Response:
     session, account = _signed_in(request)
     query = q.strip().upper()[:20]
     if query and _REF.match(query):
         return RedirectResponse(f"/dashboard/journeys/{query}", status_code=303)
     scope = "mine" if scope == "mine" else "all"
+    coordinator = account.id if scope == "mine" else None
+    chosen = stage if stage in {s.value for s in Stage} else ""
+    journeys = _journeys(request)
     try:
-        listed = await _journeys(request).find(coordinator=account.id if scope == "mine" else None)
+        listed, counts = await asyncio.gather(
+            journeys.page(stage=Stage(chosen) if chosen else None, coordinator=coordinator,
+                          reference_prefix=re.sub(r"[^A-Z0-9-]", "", query) or None, page=page or None,
+                          page_size=PAGE_SIZE),
+            journeys.counts_by_stage(coordinator))
+    except JourneyError:
+        return render(request, "error.html", session, account, status=400, message="unavailable")
     except RPCError:
         return render(request, "error.html", session, account, status=503, message="unavailable")
-    counts: dict[str, int] = {}
-    for j in listed:
-        counts[j.stage] = counts.get(j.stage, 0) + 1
     stages = [s.value for s in Stage if s.value in counts]
-    shown = [j for j in listed if (not stage or j.stage == stage) and (not query or query in j.case_reference)]
+    shown = sorted(listed.rows, key=lambda j: j.case_reference)
     groups = [(s, [j for j in shown if j.stage == s]) for s in stages]
-    return render(request, "journeys.html", session, account, counts=counts, stages=stages, total=len(listed),
-                  groups=[g for g in groups if g[1]], q=query, stage=stage, scope=scope, page="journeys")
+    return render(request, "journeys.html", session, account, counts=counts, stages=stages, total=sum(counts.values()),
+                  matching=listed.total, next_page=listed.next_page, groups=[g for g in groups if g[1]], q=query,
+                  stage=chosen, scope=scope, page="journeys")
 
 
 # --- one journey -----------------------------------------------------------------------------------
@@ -230,22 +240,33 @@ async def _journey_page(request: Request, session: Session, account: Account, re
     if not _REF.match(ref):
         return render(request, "error.html", session, account, status=404, message="not_found")
     journeys = _journeys(request)
+    partial = ""  # "detail": only the digest could be read; "queries": messages and timeline could not
     try:
         status = await journeys.status(ref)
     except JourneyNotFound:
         return render(request, "error.html", session, account, status=404, message="not_found")
+    except JourneyBusy:
+        # No worker: the page opens on the digest the journey published (stage, flags, reasons).
+        try:
+            published = await journeys.digest(ref)
+        except (RPCError, JourneyError):
+            published = None
+        if published is None:
+            return render(request, "error.html", session, account, status=503, message="unavailable")
+        status, partial = partial_status(published), "detail"
     except (RPCError, JourneyError):
         return render(request, "error.html", session, account, status=503, message="unavailable")
     # Messages and timeline need a worker; without one the page still shows the published status.
-    partial = False
     try:
+        if partial:
+            raise JourneyBusy("no worker")
         messages, timeline = await asyncio.gather(journeys.messages(ref, attempts=1), journeys.timeline(ref, attempts=1))
     except (RPCError, JourneyError):
-        messages, timeline, partial = [], [], True
+        messages, timeline, partial = [], [], partial or "queries"
     now = datetime.now(UTC)
     return render(
         request, "journey.html", session, account, status=status_code, s=status, messages=messages,
-        nodes=picture(status, timeline), reasons=reasons(status, now), error=error, partial=partial,
+        nodes=picture(status, timeline), reasons=reasons(digest_of_status(status), now), error=error, partial=partial,
         done=done if done and f"done_{done}" in _DONE else None, page="journey",
         rejection_reasons=[r.value for r in RejectionReason], pause_reasons=[r.value for r in PauseReason],
         close_reasons=[r.value for r in CloseReason],

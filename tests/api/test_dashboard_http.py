@@ -15,7 +15,7 @@ from tests.support.api_harness import api_settings, served
 from tests.conftest import Harness, make_case
 from tests.support.polling import eventually
 from worker import build_worker
-from workflows.journey_types import STATUS_MEMO
+from workflows.journey_types import DIGEST_MEMO
 
 PASSWORD = "a long dev password " + secrets.token_hex(4)
 
@@ -122,16 +122,16 @@ async def test_milestones_from_the_dashboard_move_a_journey_on(dev: Harness):
         assert {"review_started", "review_outcome"} <= set(status.milestones_done)
 
 
-async def test_the_journey_page_shows_the_published_status_while_no_worker_runs(dev_env, settings):
-    """Workers down: the page still opens on the journey's last published status and says that
-    messages and timeline cannot be read, instead of failing."""
+async def test_the_journey_page_shows_the_published_digest_while_no_worker_runs(dev_env, settings):
+    """Workers down: the page still opens on the digest the journey last published (stage, flags,
+    reasons) and says that the detail cannot be read, instead of failing."""
     accounts = Coordinators([Account("coord-lin", hash_password(PASSWORD), "en")])
     journeys = Journeys(dev_env.client, settings.task_queue)
     case = make_case(coordinator={"id": "coord-lin"})
     ref = case.case_reference
 
     async def published() -> bool:
-        return await (await journeys.handle(ref).describe()).memo_value(STATUS_MEMO, None) is not None
+        return await (await journeys.handle(ref).describe()).memo_value(DIGEST_MEMO, None) is not None
 
     try:
         async with build_worker(dev_env.client, settings):

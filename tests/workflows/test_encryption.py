@@ -23,9 +23,9 @@ from service.config import Settings
 from service.journeys import Journeys
 from tests.conftest import case_data
 from worker import build_worker
-from workflows.journey import STATUS_MEMO_PATCH, TIMEKEEPING_PATCH
+from workflows.journey import DIGEST_PATCH, STATUS_MEMO_PATCH, STEADY_TIMER_PATCH, TIMEKEEPING_PATCH
 
-PATCH_IDS = {STATUS_MEMO_PATCH, TIMEKEEPING_PATCH}
+PATCH_IDS = {STATUS_MEMO_PATCH, DIGEST_PATCH, STEADY_TIMER_PATCH, TIMEKEEPING_PATCH}
 OLD = parse_keys(new_key_entry("k2026a"))
 NEW = parse_keys(new_key_entry("k2026b"))
 
@@ -134,7 +134,7 @@ async def test_a_whole_journey_leaves_only_ciphertext_in_history(dev_env, tmp_pa
             assert p.metadata.get("encoding") == ENCODING, f"plaintext payload at {event.event_type}{where}"
     assert found > 20
     memos = [e for e in history.events if e.HasField("workflow_properties_modified_event_attributes")]
-    assert memos, "the status memo is published (and was checked above to be encrypted)"
+    assert memos, "the digest memo is published (and was checked above to be encrypted)"
     raw = b"".join(e.SerializeToString() for e in history.events)
     for secret in secrets:
         assert secret.encode() not in raw, "personal or medical text in history"

@@ -1,9 +1,10 @@
-"""Status reads come from the status the journey publishes (its memo), so they need no worker;
-while a task is pending they ask the journey, so a record reported a moment ago shows."""
+"""Reads: the full status is asked of the journey (only while a worker polls, so no query waits
+for a worker that starts meanwhile); the digest the journey publishes is read with no worker."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -15,46 +16,46 @@ from service.journeys import JourneyBusy, Journeys
 from tests.conftest import make_case
 from tests.support.polling import eventually
 from worker import build_worker
-from workflows.journey_types import STATUS_MEMO, Query
+from workflows.journey_types import DIGEST_MEMO, Query
 
 
-
-async def test_status_follows_a_reported_record_and_is_read_while_no_worker_runs(
+async def test_status_follows_a_reported_record_and_the_digest_is_read_while_no_worker_runs(
     dev_env: WorkflowEnvironment, settings: Settings
 ) -> None:
-    journeys = Journeys(dev_env.client, settings.task_queue)
+    # A worker counts as gone 5 s after its last poll here (70 s in service/config.py), so the test
+    # need not wait out a long poll.
+    journeys = Journeys(dev_env.client, settings.task_queue, worker_seen_within=timedelta(seconds=5))
     case = make_case()
     ref = case.case_reference
 
     async def published() -> bool:
         description = await journeys.handle(ref).describe()
-        return await description.memo_value(STATUS_MEMO, None) is not None
+        return await description.memo_value(DIGEST_MEMO, None) is not None
 
     try:
         async with build_worker(dev_env.client, settings):
             await journeys.start(case)
             await eventually(published)
             requested = [r.record_type for r in (await journeys.status(ref)).records if r.status == RecordStatus.REQUESTED]
-            first, second = requested[:2]
+            first = requested[0]
             await journeys.report_record_received(ref, RecordReceived(record_type=first, document_id="doc-1"))
             # Read straight after the signal: answered with the task that processes it.
             status = await journeys.status(ref)
             assert {r.record_type: r.status for r in status.records}[first] == RecordStatus.RECEIVED
 
-        # No worker now. With nothing pending, the published status is read at once.
-        started = time.monotonic()
-        status = await journeys.status(ref)
-        assert time.monotonic() - started < QUERY_ATTEMPT_TIMEOUT.total_seconds()  # no query was tried
-        assert {r.record_type: r.status for r in status.records}[first] == RecordStatus.RECEIVED
+        async def no_worker_polls() -> bool:
+            return not await journeys._worker_polls(settings.task_queue)
 
-        # A record arrives while no worker runs: the read asks once, nobody answers, and the last
-        # published status comes back (the new record is not in it yet) instead of an error.
-        await journeys.report_record_received(ref, RecordReceived(record_type=second, document_id="doc-2"))
+        await eventually(no_worker_polls, timeout=30)
+        # No worker now: the full status is refused at once (no query is sent to wait for a
+        # worker), and the digest is read from the memo.
         started = time.monotonic()
-        status = await journeys.status(ref)
-        waited = time.monotonic() - started
-        assert waited >= QUERY_ATTEMPT_TIMEOUT.total_seconds() - 0.5  # it did ask, and nobody answered
-        assert {r.record_type: r.status for r in status.records}[second] == RecordStatus.REQUESTED
+        with pytest.raises(JourneyBusy, match="no worker"):
+            await journeys.status(ref)
+        assert time.monotonic() - started < QUERY_ATTEMPT_TIMEOUT.total_seconds()
+        digest = await journeys.digest(ref)
+        assert digest is not None and digest.case_reference == ref
+        assert digest.records_deadline is not None  # records are still awaited
         # Reads that only a worker can answer say so.
         with pytest.raises(JourneyBusy, match="did not answer in time"):
             await journeys.query(ref, Query.MESSAGES, list, attempts=1)
@@ -62,21 +63,24 @@ async def test_status_follows_a_reported_record_and_is_read_while_no_worker_runs
         await journeys.handle(ref).terminate(reason="test finished")
 
 
-async def test_the_overview_leaves_out_a_journey_that_has_published_nothing_yet(
+async def test_today_leaves_out_a_journey_that_has_published_nothing_yet(
     dev_env: WorkflowEnvironment, settings: Settings
 ) -> None:
-    """Today's listing: a journey whose first task has not run (no worker yet) has no status to
-    show and is left out after one unanswered attempt; once a worker runs, it appears."""
+    """A journey whose first task has not run (no worker yet) is not on Today; once a worker runs
+    and it needs a person (all its records in hand: ready for review), it is."""
     journeys = Journeys(dev_env.client, settings.task_queue)
     coordinator = f"coord-{settings.task_queue[-8:]}"
-    case = make_case(coordinator={"id": coordinator})
+    case = make_case(coordinator={"id": coordinator}, records_in_hand=[
+        "pathology", "bone_marrow", "cytogenetics_molecular", "flow_cytometry_mrd", "csf_cytology", "imaging",
+        "treatment_history", "blood_counts", "clinical_summary"])
     try:
         await journeys.start(case)
         await eventually(lambda: _listed(journeys, case.case_reference))
-        assert await journeys.statuses(coordinator=coordinator) == []
+        assert (await journeys.today(datetime.now(UTC), coordinator=coordinator)).rows == []
         async with build_worker(dev_env.client, settings):
             async def shown() -> bool:
-                return [s.case_reference for s in await journeys.statuses(coordinator=coordinator)] == [case.case_reference]
+                page = await journeys.today(datetime.now(UTC), coordinator=coordinator)
+                return [p.case_reference for p in page.rows] == [case.case_reference] and page.total == 1
 
             await eventually(shown)
     finally:

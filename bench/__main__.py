@@ -1,0 +1,5 @@
+import asyncio
+
+from bench.run import main, parse
+
+raise SystemExit(asyncio.run(main(parse())))

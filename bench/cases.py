@@ -1,0 +1,47 @@
+"""The benchmark's families: the example second-opinion case (8 records outstanding, one in
+hand), quiet hours off so a run's figures never depend on the time of day, one coordinator in
+ten being ``coord-lin`` (the dev dashboard account)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+
+from domain.case_file import CaseFile
+from domain.records import REVIEW_RECORDS, RecordType
+from bench.processes import ROOT
+
+NO_QUIET_HOURS = {"start": "00:00", "end": "00:00"}
+DASHBOARD_COORDINATOR = "coord-lin"
+COORDINATORS = (DASHBOARD_COORDINATOR, *(f"coord-{i}" for i in range(1, 10)))
+
+
+@cache
+def _example() -> dict:
+    data = json.loads((ROOT / "examples" / "case-car-t.json").read_text())
+    for person in [*data["guardians"], data["local_team"]]:
+        person["quiet_hours"] = NO_QUIET_HOURS
+    return data
+
+
+def reference(n: int) -> str:
+    return f"WJ-2026-{n:06d}"
+
+
+def coordinator_of(n: int) -> str:
+    return COORDINATORS[n % len(COORDINATORS)]
+
+
+def case(n: int, all_records_in_hand: bool = False) -> CaseFile:
+    data = copy.deepcopy(_example())
+    data["case_reference"] = reference(n)
+    data["coordinator"]["id"] = coordinator_of(n)
+    if all_records_in_hand:
+        data["records_in_hand"] = [t.value for t in REVIEW_RECORDS]
+    return CaseFile.intake(data)
+
+
+def outstanding_records() -> list[RecordType]:
+    in_hand = set(_example()["records_in_hand"])
+    return [t for t in REVIEW_RECORDS if t.value not in in_hand]

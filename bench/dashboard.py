@@ -1,0 +1,180 @@
+"""The coordinator's views at scale: the server filled to N open journeys (one in ten for the
+dev dashboard account ``coord-lin``; one in twenty needing a person from the start), the real
+API process (python -m api.app), and Today, the Journeys list and GET /journeys timed over HTTP.
+Also checks that Today names every family of coord-lin that needs a person."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shlex
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urljoin
+
+import httpx
+from temporalio.client import Client
+
+from api import dev_defaults
+from bench import cases, drive, processes
+from bench.processes import Process
+from service.journeys import Journeys
+
+NEEDS_PERSON_EVERY = 20
+REPEATS = 5
+VIEWS = (
+    ("Today, one coordinator", "dashboard", "/dashboard/?scope=mine"),
+    ("Today, everyone", "dashboard", "/dashboard/?scope=all"),
+    ("Journeys list, everyone", "dashboard", "/dashboard/journeys?scope=all"),
+    ("Journeys list, one coordinator", "dashboard", "/dashboard/journeys?scope=mine"),
+    ("GET /journeys", "api", "/journeys"),
+    ("GET /journeys?coordinator=coord-lin", "api", f"/journeys?coordinator={cases.DASHBOARD_COORDINATOR}"),
+    ("GET /journeys?stage=remote_review&pathway=second_opinion", "api",
+     "/journeys?stage=remote_review&pathway=second_opinion"),
+)
+_REF = re.compile(r"WJ-\d{4}-\d{3,6}")
+
+
+def _log(text: str) -> None:
+    print(f"[dashboard] {text}", file=sys.stderr, flush=True)
+
+
+async def _open_journeys(client: Client) -> int:
+    return (await client.count_workflows("WorkflowType = 'journey' AND ExecutionStatus = 'Running'")).count
+
+
+async def _fill(client: Client, address: str, work: Path, target: int, concurrency: int) -> list[int]:
+    """Starts journeys until ``target`` are open; returns the numbers started (every 20th with all
+    its records in hand, so it needs a person: records ready for review)."""
+    missing = target - await _open_journeys(client)
+    if missing <= 0:
+        return []
+    task_queue = f"bench-dashboard-{uuid.uuid4().hex[:8]}"
+    worker = processes.start_worker("dashboard worker", ["worker.py"], address, task_queue, work / "outbox-dashboard",
+                                    work / "worker-dashboard.log")
+    journeys = Journeys(client, task_queue)
+    numbers = list(range(100_001, 100_001 + missing))
+    step = max(1, missing // 10)
+
+    async def start(n: int) -> drive.Driven:
+        await journeys.start(cases.case(n, all_records_in_hand=n % NEEDS_PERSON_EVERY == 0))
+        return drive.Driven(cases.reference(n), 0)
+
+    try:
+        _log(f"starting {missing} journeys to reach {target} open")
+        await drive.drive_all(numbers, concurrency, start, lambda k: k % step == 0 and _log(f"{k} started"))
+        # Each journey's first task publishes what the views read: wait until the worker is idle.
+        idle_since, last_cpu = time.monotonic(), worker.cpu()
+        while time.monotonic() - idle_since < 5:
+            await asyncio.sleep(1)
+            cpu = worker.cpu()
+            if cpu - last_cpu > 0.05:
+                idle_since = time.monotonic()
+            last_cpu = cpu
+    finally:
+        worker.stop()
+    return numbers
+
+
+def _credentials(env_file: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in env_file.read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            values[name] = shlex.split(value)[0]
+    return values
+
+
+async def _login(http: httpx.AsyncClient, password: str) -> None:
+    page = await http.get("/dashboard/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, "no CSRF token on the login page"
+    done = await http.post("/dashboard/login", data={"csrf_token": token.group(1), "account": cases.DASHBOARD_COORDINATOR,
+                                                     "password": password, "next": "/dashboard/"})
+    assert done.status_code == 303, f"dashboard sign-in failed ({done.status_code})"
+
+
+async def _walk(http: httpx.AsyncClient, path: str) -> tuple[float, list[httpx.Response]]:
+    """One view, following its pages (rel="next" links) to the end; seconds for the first page."""
+    began = time.monotonic()
+    first = await http.get(path)
+    seconds = time.monotonic() - began
+    pages, url = [first], first.links.get("next", {}).get("url") or _next_link(first)
+    while url and len(pages) < 1000:
+        page = await http.get(urljoin(str(first.url), url))
+        pages.append(page)
+        url = page.links.get("next", {}).get("url") or _next_link(page)
+    return seconds, pages
+
+
+def _next_link(response: httpx.Response) -> str | None:
+    if "html" not in response.headers.get("content-type", ""):
+        return None
+    found = re.search(r'<a[^>]*rel="next"[^>]*href="([^"]+)"', response.text) or \
+        re.search(r'<a[^>]*href="([^"]+)"[^>]*rel="next"', response.text)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+async def measure(client: Client, server: Process, address: str, work: Path, target: int, concurrency: int,
+                  already: list[int]) -> dict:
+    started = await _fill(client, address, work, target, concurrency)
+    open_now = await _open_journeys(client)
+    # Families of coord-lin that need a person: the driven ones (records ready for review) and
+    # the ones started with every record in hand.
+    needing = {cases.reference(n) for n in [*already, *(n for n in started if n % NEEDS_PERSON_EVERY == 0)]
+               if cases.coordinator_of(n) == cases.DASHBOARD_COORDINATOR}
+    credentials = _credentials(dev_defaults.ensure(work))
+    port = processes.free_port()
+    api = processes.spawn("API", [sys.executable, "-m", "api.app"], work / "api.log", {
+        "TEMPORAL_ADDRESS": address, "WAYPOINT_API_PORT": str(port), "WAYPOINT_LOG_LEVEL": "WARNING",
+        "WAYPOINT_OUTBOX_DIR": str(work / "outbox-api"), **credentials})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=120, headers={"X-API-Key": credentials["WAYPOINT_DEV_API_KEY"]}) as http:
+            for _ in range(100):
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                api.check_alive()
+                await asyncio.sleep(0.3)
+            await _login(http, credentials["WAYPOINT_DEV_PASSWORD"])
+            views = []
+            for label, kind, path in VIEWS:
+                timings, pages = [], []
+                for _ in range(REPEATS):
+                    seconds, pages = await _walk(http, path)
+                    timings.append(seconds)
+                assert all(p.status_code == 200 for p in pages), f"{path}: {[p.status_code for p in pages]}"
+                rows = sum(len(p.json()) if kind == "api" and isinstance(p.json(), list)
+                           else len(p.json().get("journeys", [])) if kind == "api" else 0 for p in pages)
+                total = pages[0].headers.get("X-Total-Count")
+                view = {"view": label, "path": path, "median_s": statistics.median(timings), "max_s": max(timings),
+                        "pages": len(pages), "first_page_bytes": len(pages[0].content),
+                        "rows": rows if kind == "api" else None, "total": int(total) if total else None}
+                if path == "/dashboard/?scope=mine":
+                    shown = {ref for p in pages for ref in _REF.findall(p.text)}
+                    view["needing_a_person"] = len(needing)
+                    view["missing_from_today"] = len(needing - shown)
+                views.append(view)
+                _log(f"{label}: median {view['median_s']:.2f} s over {REPEATS}, {len(pages)} page(s)")
+    finally:
+        api.stop()
+    return {"open_journeys": open_now, "for_one_coordinator": sum(
+        1 for n in [*already, *started] if cases.coordinator_of(n) == cases.DASHBOARD_COORDINATOR), "views": views}
+
+
+def table(figures: dict) -> str:
+    lines = [f"\n{figures['open_journeys']} open journeys, {figures['for_one_coordinator']} for {cases.DASHBOARD_COORDINATOR}",
+             "| view | median (s) | max (s) | pages | first page bytes | rows | total | on Today / needing a person |",
+             "|---|---|---|---|---|---|---|---|"]
+    for v in figures["views"]:
+        today = (f"{v['needing_a_person'] - v['missing_from_today']} / {v['needing_a_person']}"
+                 if "needing_a_person" in v else "")
+        lines.append(f"| {v['view']} | {v['median_s']:.2f} | {v['max_s']:.2f} | {v['pages']} | {v['first_page_bytes']} | "
+                     f"{'' if v['rows'] is None else v['rows']} | {'' if v['total'] is None else v['total']} | {today} |")
+    return "\n".join(lines)

@@ -331,6 +331,14 @@ class Journeys:
         counted = asyncio.ensure_future(self.client.count_workflows(query))
         try:
             await listing.fetch_next_page()
+        except RPCError as err:
+            counted.cancel()
+            # A token this server never issued (tampered, or from another listing) is refused by
+            # it as invalid, or fails to decode there (reported as unknown or internal).
+            if page is not None and err.status in (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.UNKNOWN,
+                                                   RPCStatusCode.INTERNAL):
+                raise JourneyError("not a page of this listing; start again without page") from None
+            raise
         except BaseException:
             counted.cancel()
             raise

@@ -373,3 +373,9 @@ async def test_appointments_are_booked_moved_and_cancelled_over_http_and_bad_one
                                 json={"appointment_id": "A1", "starts_at": "2030-03-06T14:00:00"})
     assert again.status_code == 409 and "cancelled" in again.json()["detail"]
     assert (await api.http.get(f"/journeys/{ref}/appointments")).json() == []
+
+
+async def test_a_forged_page_token_is_a_clear_client_error_not_a_500(api: Api):
+    r = await api.http.get("/journeys", params={"page": "0" * 900})
+    assert r.status_code == 422, r.text
+    assert "page" in r.json()["detail"]

@@ -1,7 +1,7 @@
 """Links to the family page: one random token per message to one guardian, stored hashed.
 
 The delivery activity mints a link for each message to a guardian (so every message renews the
-guardian's access); the family page (api/family/) looks a token up. A token is 256 random bits in
+guardian's access); the family page (api/family/) looks a token up. A token is 128 random bits in
 the URL; the database keeps only its SHA-256, the case reference, the guardian's role id, the
 language and channel the message went in, and when it expires. A link is valid for a policy
 period (WAYPOINT_FAMILY_LINK_DAYS) unless the coordinator revokes the case's links. An expired
@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, and_, insert, or_, select, update
 
 from documents.index import aware, create_tables
+from service.config import FAMILY_TOKEN_CHARS
 
 metadata = MetaData()
 
@@ -37,7 +38,7 @@ links = Table(
     Column("fresh_requested_at", DateTime(timezone=True), nullable=True),
 )
 
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_TOKEN = re.compile(rf"^[A-Za-z0-9_-]{{{FAMILY_TOKEN_CHARS}}}$")
 GUARDIAN = re.compile(r"^guardian-[12]$")
 
 
@@ -72,7 +73,7 @@ class LinkBook:
 
     def mint(self, case_reference: str, recipient: str, language: str, channel: str, now: datetime,
              valid_for: timedelta) -> str:
-        token = secrets.token_urlsafe(32)
+        token = secrets.token_urlsafe(16)  # 128 bits; FAMILY_TOKEN_CHARS characters
         with self.engine.begin() as conn:
             conn.execute(insert(links).values(
                 token_hash=_hash(token), case_reference=case_reference, recipient=recipient, language=language,

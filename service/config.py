@@ -26,6 +26,10 @@ WORKER_SEEN_WITHIN = timedelta(seconds=70)
 # every language is tested to fit two segments with these and the longest case reference.
 MAX_CASE_LINK_BASE_LENGTH = 48
 MAX_SENDER_NAME_LENGTH = 20
+# A family-page link (<public URL>/family/<token>) is never longer than the longest portal link
+# above with the longest case reference (WJPX-2026-123456), so the same proof covers it.
+MAX_FAMILY_LINK_LENGTH = MAX_CASE_LINK_BASE_LENGTH + 1 + 16
+FAMILY_TOKEN_CHARS = 22  # 128 random bits, URL-safe base64
 
 # The family page (api/family/): where its links point, how long a link is valid, where the
 # links and the documents' index live, the document store and its keys, upload limits.
@@ -75,8 +79,13 @@ class FamilySettings:
 
     @classmethod
     def from_env(cls, e: dict[str, str]) -> "FamilySettings":
+        public = (e.get("WAYPOINT_PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL).strip().rstrip("/")
+        room = MAX_FAMILY_LINK_LENGTH - len("/family/") - FAMILY_TOKEN_CHARS
+        if len(public) > room:
+            raise ValueError(f"WAYPOINT_PUBLIC_BASE_URL must be at most {room} characters for the family page's links "
+                             "(every SMS must fit two segments)")
         return cls(
-            public_base_url=(e.get("WAYPOINT_PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL).strip().rstrip("/"),
+            public_base_url=public,
             link_valid_for=timedelta(days=_number(e, "WAYPOINT_FAMILY_LINK_DAYS", 30, 1, 365)),
             database_url=(e.get("WAYPOINT_FAMILY_DB") or cls.database_url).strip(),
             document_store=(e.get("WAYPOINT_DOCUMENT_STORE") or cls.document_store).strip(),

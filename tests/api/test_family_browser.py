@@ -134,7 +134,7 @@ async def test_a_guardian_opens_the_link_and_sends_a_record(site: FamilySite, br
     await desk.close()
 
     # A forged token, and this one once expired: the same page, offering a fresh link.
-    await page.goto(f"{site.base}/family/{secrets.token_urlsafe(32)}?lang={language}")
+    await page.goto(f"{site.base}/family/{secrets.token_urlsafe(16)}?lang={language}")
     assert says["not_valid"] in await page.locator("[data-testid=not-valid]").inner_text()
     await shot(page, f"{language}-06-forged")
     with site.parts.links.engine.begin() as conn:

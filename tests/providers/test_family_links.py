@@ -23,7 +23,7 @@ def book() -> LinkBook:
 
 def test_a_link_opens_one_guardians_view_until_it_expires(book: LinkBook):
     token = book.mint("WJ-2026-0042", "guardian-1", "ar", "sms", NOW, 30 * DAY)
-    assert len(token) == 43
+    assert len(token) == 22
     grant = book.grant(token, NOW + DAY)
     assert grant is not None and (grant.case_reference, grant.recipient, grant.language) == ("WJ-2026-0042", "guardian-1", "ar")
     assert book.grant(token, NOW + 30 * DAY) is None
@@ -65,3 +65,22 @@ def test_messages_carry_a_family_link_or_the_organisations_portal(book: LinkBook
     assert book.channels_of("WJ-2026-0042", "guardian-1") == ["email"]
     portal = CaseLinks("https://portal.example/case/")
     assert portal.link("WJ-2026-0042", "guardian-1", "ru", "email") == "https://portal.example/case/WJ-2026-0042"
+
+
+def test_a_family_link_is_never_longer_than_the_longest_portal_link(book: LinkBook):
+    """Every SMS is proven to fit two segments with the longest portal link (MAX_CASE_LINK_BASE_LENGTH
+    plus the longest case reference, tests/providers/test_message_wording.py); a family link must
+    be no longer, and a public URL that would make it longer is refused at start."""
+    from service.config import MAX_CASE_LINK_BASE_LENGTH, MAX_FAMILY_LINK_LENGTH, Settings
+
+    assert MAX_FAMILY_LINK_LENGTH == MAX_CASE_LINK_BASE_LENGTH + 1 + len("WJPX-2026-123456")
+    longest = "https://" + "j" * 100
+    for size in range(20, 80):
+        url = longest[:size]
+        try:
+            settings = Settings.from_env({"WAYPOINT_PUBLIC_BASE_URL": url})
+        except ValueError as err:
+            assert "WAYPOINT_PUBLIC_BASE_URL" in str(err)
+            continue
+        family = CaseLinks(None, book, settings.family.link_base, 30 * DAY)
+        assert len(family.link("WJ-2026-0042", "guardian-1", "en", "sms")) <= MAX_FAMILY_LINK_LENGTH

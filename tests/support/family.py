@@ -46,7 +46,7 @@ async def family_site(harness: Harness, **family_overrides: object) -> AsyncIter
     async with served(app) as base:
         yield FamilySite(base, harness, parts, coordinator)
 
-TOKEN_IN_LINK = re.compile(r"/family/([A-Za-z0-9_-]{43})\b")
+TOKEN_IN_LINK = re.compile(r"/family/([A-Za-z0-9_-]{22})(?![A-Za-z0-9_-])")
 
 
 def pdf(size: int = 2000) -> bytes:

@@ -16,6 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,7 +27,7 @@ from pydantic import BaseModel
 from temporalio.service import RPCError
 
 from api.family.uploads import BadForm, BodyTooLarge, small_form, uploaded_files
-from api.family.view import FamilyView, Label, family_view
+from api.family.view import FamilyView, Label, family_appointment, family_view
 from api.family.words import Words, languages, pick
 from documents.library import Documents, Problem, Refusal, check_files
 from domain.case_file import Channel
@@ -33,6 +36,7 @@ from domain.policy import QuietHours
 from domain.status import GuardianView
 from domain.opt_out import Keyword
 from domain.records import RecordType
+from messaging.calendar import invitation
 from messaging.links import Grant, LinkBook
 from translations.labels import label as name_of
 from service.config import FamilySettings
@@ -84,6 +88,14 @@ def _label(language: str) -> Label:
         except KeyError:
             return str(code).replace("_", " ")
     return label
+
+
+def _moment(language: str, zone: str | None) -> Any:
+    """A moment in the guardian's language and time zone (the venue's when theirs is unknown)."""
+    def moment(value: datetime, venue_zone: str) -> str:
+        tz = ZoneInfo(zone or venue_zone)
+        return f"{format_datetime(value.astimezone(tz), format='medium', tzinfo=tz, locale=language)} ({tz.key})"
+    return moment
 
 
 def _headers(response: Response) -> Response:
@@ -138,6 +150,11 @@ async def _guardian(request: Request, grant: Grant) -> GuardianView | None:
         return None
 
 
+async def _guardian_context(request: Request, grant: Grant, words: Words) -> dict[str, Any]:
+    guardian = await _guardian(request, grant)
+    return {"guardian": guardian, "moment": _moment(words.language, guardian.timezone if guardian else None)}
+
+
 @router.get("/")
 async def front_door(request: Request) -> Response:
     return _render(request, "front_door.html", _words(request))
@@ -157,7 +174,7 @@ async def family_home(request: Request, token: str, sent: str | None = None, pre
         return _not_valid(request, token)
     return _render(request, "family.html", words, token=token, v=view, sent=sent, prefs=prefs, refusals=None,
                    refused_item=None, max_mb=_page(request).settings.upload_max_bytes // (1024 * 1024),
-                   max_files=_page(request).settings.upload_max_files, guardian=await _guardian(request, grant))
+                   max_files=_page(request).settings.upload_max_files, **await _guardian_context(request, grant, words))
 
 
 async def _refused(request: Request, token: str, grant: Grant, words: Words, item: str, refusals: list[Refusal],
@@ -168,7 +185,32 @@ async def _refused(request: Request, token: str, grant: Grant, words: Words, ite
     settings = _page(request).settings
     return _render(request, "family.html", words, status=status, token=token, v=view, sent=None, prefs=None,
                    refusals=refusals, refused_item=item, max_mb=settings.upload_max_bytes // (1024 * 1024),
-                   max_files=settings.upload_max_files, guardian=await _guardian(request, grant))
+                   max_files=settings.upload_max_files, **await _guardian_context(request, grant, words))
+
+
+@router.get("/{token}/appointments/{appointment_id}.ics")
+async def appointment_calendar(request: Request, token: str, appointment_id: str) -> Response:
+    """The calendar file of the family's upcoming appointment, as the invitation e-mail carries."""
+    grant = _grant(request, token)
+    if grant is None:
+        return _not_valid(request, token)
+    try:
+        status = await _page(request).journeys.status(grant.case_reference)
+    except (JourneyNotFound, JourneyClosed):
+        return _not_valid(request, token)
+    except (RPCError, JourneyError):
+        return _render(request, "unavailable.html", _words(request, grant), status=503)
+    appointment = family_appointment(status, appointment_id)
+    if appointment is None:
+        return _not_valid(request, token)
+    words = _words(request, grant)
+    summary = f"{_label(words.language)('appointment_kinds', appointment.kind.value)} ({grant.case_reference})"
+    params = {"appointment_id": appointment.id, "starts_at": appointment.starts_at.isoformat(),
+              "venue_timezone": appointment.venue_timezone, "sequence": appointment.sequence,
+              "updated_at": appointment.updated_at.isoformat(), "place": appointment.place}
+    ics = invitation(params, grant.case_reference, summary, cancelled=False)
+    return _headers(Response(ics.content, media_type="text/calendar; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{ics.filename}"'}))
 
 
 @router.post("/{token}/records/{record_type}")

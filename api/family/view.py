@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from domain.appointments import Appointment, Attendee
 from domain.records import Holder, RecordStatus, RecordType
 from domain.stages import PATHWAY_STAGES, Stage
 from domain.status import JourneyStatus
@@ -51,6 +52,8 @@ class FamilyView:
     stopped_channels: list[str]
     link_channel: str
     channel_names: dict[str, str] = field(default_factory=dict)
+    next_appointment: Appointment | None = None  # the family's next one (with its calendar file)
+    next_appointment_name: str = ""
 
     @property
     def reference_isolated(self) -> str:
@@ -94,6 +97,7 @@ def family_view(status: JourneyStatus, grant: Grant, label: Label, channels: lis
         if r.status != RecordStatus.WAIVED
     ]
     stopped = list(status.opted_out.get(grant.recipient, []))
+    upcoming = family_appointment(status)
     return FamilyView(
         case_reference=status.case_reference,
         recipient=grant.recipient,
@@ -106,4 +110,14 @@ def family_view(status: JourneyStatus, grant: Grant, label: Label, channels: lis
         stopped_channels=stopped,
         link_channel=grant.channel,
         channel_names={c: label("channels", c) for c in ("email", "sms") if c in channels or c in stopped},
+        next_appointment=upcoming,
+        next_appointment_name=label("appointment_kinds", upcoming.kind.value) if upcoming else "",
     )
+
+
+def family_appointment(status: JourneyStatus, appointment_id: str | None = None) -> Appointment | None:
+    """The family's next upcoming appointment (or the upcoming one with that id)."""
+    for appointment in status.appointments:  # upcoming, soonest first
+        if Attendee.FAMILY in appointment.attendees and appointment_id in (None, appointment.id):
+            return appointment
+    return None

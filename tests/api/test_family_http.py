@@ -269,3 +269,30 @@ async def test_the_token_never_reaches_the_access_log(dev: Harness):
             logging.getLogger("uvicorn.access").removeHandler(keep)
     assert any("/family/" in line for line in lines), lines
     assert not any(token in line for line in lines), lines
+
+
+async def test_the_next_appointment_with_its_calendar_file(site: FamilySite):
+    from domain.appointments import AppointmentKind
+    from domain.commands import ScheduleAppointment
+
+    ref, token = await started_with_link(site, "ru")
+    starts = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0, second=0)
+    await site.harness.journeys.command(ref, ScheduleAppointment(
+        kind=AppointmentKind.FOLLOW_UP_CALL, starts_at=starts, venue_timezone="Asia/Shanghai"))
+
+    async with httpx.AsyncClient(base_url=site.base) as http:
+        async def shown():
+            page = await http.get(f"/family/{token}")
+            return page if 'data-testid="appointment"' in page.text else None
+
+        page = await eventually(shown)
+        assert "Ближайший приём" in page.text and "(UTC)" in page.text  # in the guardian's own zone
+        link = page.text.split('href="/family/' + token + '/appointments/')[1].split('"')[0]
+        ics = await http.get(f"/family/{token}/appointments/{link}")
+        assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
+        body = ics.text
+        assert "BEGIN:VEVENT" in body and "@waypoint-journeys" in body and ref in body
+        # Another family's link cannot fetch it, nor a forged one.
+        _, other_token = await started_with_link(site, "en")
+        assert (await http.get(f"/family/{other_token}/appointments/{link}")).status_code == 404
+        assert (await http.get(f"/family/{secrets.token_urlsafe(16)}/appointments/{link}")).status_code == 404

@@ -1,10 +1,10 @@
 """The family page: where the link in every message leads.
 
 ``/family/<token>``: one guardian's view of their journey, in their language, phone width first,
-no JavaScript needed and none inline (a strict CSP holds). What it shows comes from the status
-the journey publishes; what it does goes to the journey as the signals that already exist:
-``record-received`` (with a document id only) for an upload, ``channel-reply`` (STOP/START) for a
-channel preference, ``family-link-requested`` for a fresh link. A token that is forged, expired,
+no JavaScript needed and none inline (a strict CSP holds). What it shows comes from the journey's
+status (``Journeys.status``); what it does goes to the journey as signals: ``record-received``
+(with a document id only) for an upload, ``channel-reply`` (STOP/START) for a channel preference,
+``guardian-preferences`` for quiet hours and language, ``family-link-requested`` for a fresh link. A token that is forged, expired,
 revoked or another case's gets the same page: nothing tells whether a case exists.
 """
 

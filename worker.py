@@ -22,6 +22,8 @@ from activities.delivery import DeliveryActivities
 from domain.case_file import Channel
 from messaging.delivery_contract import Sender
 from messaging.outbox import Outbox, OutboxSender
+from messaging.ledger import make_engine
+from messaging.links import CaseLinks, LinkBook
 from messaging.provider_config import senders_from_env
 from messaging.render import Renderer
 from service.client import connect
@@ -38,9 +40,17 @@ def outbox_senders(settings: Settings) -> dict[Channel, Sender]:
     return {Channel.EMAIL: outbox, Channel.SMS: outbox}
 
 
+def case_links(settings: Settings) -> CaseLinks:
+    """An organisation's portal when WAYPOINT_CASE_LINK_BASE is set, else the family page."""
+    if settings.case_link_base:
+        return CaseLinks(settings.case_link_base)
+    family = settings.family
+    return CaseLinks(None, LinkBook(make_engine(family.database_url)), family.link_base, family.link_valid_for)
+
+
 def build_worker(client: Client, settings: Settings, senders: dict[Channel, Sender] | None = None) -> Worker:
-    renderer = Renderer(case_link_base=settings.case_link_base, sender_name=settings.sender_name)
-    deliveries = DeliveryActivities(renderer, senders or outbox_senders(settings))
+    renderer = Renderer(sender_name=settings.sender_name)
+    deliveries = DeliveryActivities(renderer, senders or outbox_senders(settings), case_links(settings))
     return Worker(
         client,
         task_queue=settings.task_queue,

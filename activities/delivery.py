@@ -6,6 +6,7 @@ channel that finds the key already delivered reports a duplicate and sends nothi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from messaging.delivery_contract import (
     DeliveryResult,
     Sender,
 )
+from messaging.links import CaseLinks
 from messaging.providers.errors import PermanentDeliveryError, TransientDeliveryError
 from messaging.render import Renderer, SmsTooLong, TemplateProblem
 
@@ -41,14 +43,19 @@ def retry_delay(attempt: int, retry_after_seconds: float | None) -> timedelta | 
 
 
 class DeliveryActivities:
-    def __init__(self, renderer: Renderer, senders: dict[Channel, Sender]) -> None:
+    def __init__(self, renderer: Renderer, senders: dict[Channel, Sender], links: CaseLinks | None = None) -> None:
         self.renderer = renderer
         self.senders = senders
+        self.links = links  # None: the renderer's own case link base (tests of rendering)
 
     @activity.defn(name=DELIVER_MESSAGE)
     async def deliver_message(self, request: DeliveryRequest) -> DeliveryResult:
+        link = None
+        if self.links is not None:  # each message to a guardian carries a fresh link (renewed access)
+            link = await asyncio.to_thread(
+                self.links.link, request.case_reference, request.recipient, request.language, request.channel.value)
         try:
-            message = self.renderer.render(request)
+            message = self.renderer.render(request, link)
         except SmsTooLong as exc:
             # Not even the short form fits two segments: the workflow sends it by e-mail instead
             # and tells the coordinator, as for any permanent failure of a channel.

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from api import errors
+from api.family import FamilyParts, family_parts
 from api.guards import ApiKeyGuard, BodyLimit
 from api.journey_routes import router as journey_router
 from api.keys import KeyRing
@@ -28,7 +29,7 @@ from api.signatures import svix_key
 from api.webhooks import WebhookSettings
 from api.webhooks import router as webhook_router
 from messaging.ledger import Ledger
-from service.config import Settings
+from service.config import FAMILY_ENV, Settings
 from service.journeys import Journeys
 
 log = logging.getLogger("waypoint.api")
@@ -41,9 +42,9 @@ API_ENV = (
     "WAYPOINT_API_MAX_BODY_BYTES",
     "WAYPOINT_COORDINATORS",
     "WAYPOINT_SESSION_SECRET",
-    "WAYPOINT_PUBLIC_BASE_URL",
     "TWILIO_AUTH_TOKEN",
     "RESEND_WEBHOOK_SECRET",
+    *FAMILY_ENV,
 )
 DEFAULT_MAX_BODY_BYTES = 64 * 1024  # a case file is a few KB
 CALL_TIMEOUT_SECONDS = 30.0
@@ -90,7 +91,8 @@ class ApiSettings:
         )
 
 
-def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, api: ApiSettings) -> FastAPI:
+def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, api: ApiSettings,
+               family: FamilyParts | None = None) -> FastAPI:
     app = FastAPI(
         title="Waypoint Journeys",
         version="1.0.0",
@@ -109,6 +111,13 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
         from api.dashboard.routes import install as install_dashboard  # noqa: PLC0415
 
         install_dashboard(app, api.coordinators, api.session_secret or "", secure_cookies=api.secure_cookies)
+    if family is not None:
+        from api.family.downloads import install as install_downloads  # noqa: PLC0415
+        from api.family.routes import install as install_family  # noqa: PLC0415
+
+        install_family(app, family.settings, family.links, family.documents, journeys)
+        if api.coordinators:
+            install_downloads(app, family.links, family.documents)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -133,12 +142,15 @@ async def serve(env: Mapping[str, str]) -> None:
     settings = Settings.from_env(dict(env))
     api = ApiSettings.from_env(env)
     ledger = open_ledger(env)
+    # The family page, unless messages send families to an organisation's own portal.
+    family = None if settings.case_link_base else family_parts(settings.family)
     client = await connect(settings)
-    app = create_app(settings, Journeys(client, settings.task_queue), ledger, api)
+    app = create_app(settings, Journeys(client, settings.task_queue), ledger, api, family)
     host = env.get("WAYPOINT_API_HOST") or "127.0.0.1"
     port = int(env.get("WAYPOINT_API_PORT") or "8000")
-    log.info("API on http://%s:%d (%d API key(s), dashboard %s, Twilio webhooks %s, Resend webhooks %s)",
+    log.info("API on http://%s:%d (%d API key(s), dashboard %s, family page %s, Twilio webhooks %s, Resend webhooks %s)",
              host, port, len(api.keys.hashes), "on" if api.coordinators else "off",
+             f"on ({family.documents.objects.describe()})" if family else "off (WAYPOINT_CASE_LINK_BASE)",
              "on" if api.webhooks.twilio_auth_token else "off", "on" if api.webhooks.svix_key else "off")
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(),
                             proxy_headers=False, server_header=False)

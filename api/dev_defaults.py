@@ -3,6 +3,7 @@ API key and a dev Twilio webhook token, created once under the data directory an
 WAYPOINT_API_KEYS / WAYPOINT_COORDINATORS / WAYPOINT_SESSION_SECRET are set.
 
     python -m api.dev_defaults DATA_DIR     # writes DATA_DIR/dev-api.env (0600) if missing, prints its path
+    python -m api.dev_defaults --document-keys DATA_DIR   # DATA_DIR/dev-documents.env: a document key
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from api.dashboard.accounts import hash_password
 from api.keys import hash_key, new_key
+from service.codec import new_key_entry
 
 DEV_COORDINATOR = "coord-lin"  # the coordinator of examples/case-car-t.json
 
@@ -46,8 +48,24 @@ def ensure(data_dir: Path) -> Path:
     return target
 
 
+def ensure_document_keys(data_dir: Path) -> Path:
+    """A document key for the family page's uploads on a local run (sealed at rest even here)."""
+    target = data_dir / "dev-documents.env"
+    if target.exists():
+        return target
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("# Created by `make run` for local development only. Losing it loses the documents sealed with it.\n")
+        out.write(f"WAYPOINT_DOCUMENT_KEYS={shlex.quote(new_key_entry('dev-1'))}\n")
+    return target
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: python -m api.dev_defaults DATA_DIR", file=sys.stderr)
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "--document-keys":
+        print(ensure_document_keys(Path(args[1])))
+    elif len(args) == 1:
+        print(ensure(Path(args[0])))
+    else:
+        print("usage: python -m api.dev_defaults [--document-keys] DATA_DIR", file=sys.stderr)
         raise SystemExit(2)
-    print(ensure(Path(sys.argv[1])))

@@ -22,8 +22,11 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API_KEY_HEADER = "x-api-key"
-# Paths anyone may reach: the dashboard has its own sign-in, webhooks their own signatures.
-PUBLIC_PREFIXES = ("/dashboard", "/webhooks/", "/openapi.json", "/docs", "/healthz", "/favicon.ico")
+# Paths anyone may reach: the dashboard has its own sign-in, webhooks their own signatures, the
+# family page its links.
+PUBLIC_PREFIXES = ("/dashboard", "/webhooks/", "/family", "/openapi.json", "/docs", "/healthz", "/favicon.ico")
+# Paths that limit their own bodies (uploads, refused in the family's language).
+OWN_BODY_LIMIT_PREFIXES = ("/family/",)
 
 
 async def _answer(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -76,7 +79,7 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(OWN_BODY_LIMIT_PREFIXES):
             await self.app(scope, receive, send)
             return
         too_large = f"the body is larger than {self.max_bytes} bytes"

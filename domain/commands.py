@@ -14,10 +14,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.appointments import AppointmentKind, Attendee
-from domain.case_file import Channel, DocumentId, StaffId
+from domain.case_file import Channel, DocumentId, LanguageTag, StaffId
 from domain.donors import DonorId, MatchGrade, NextStepHolder, Relation, TypingStatus
 from domain.handover import HandoverAction, HandoverItemType
 from domain.opt_out import Keyword
+from domain.policy import QuietHours
 from domain.records import RecordType, RejectionReason
 from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
 
@@ -125,6 +126,23 @@ class ChannelReply(_Command):
     recipient: Annotated[str, Field(pattern=r"^guardian-[12]$")]
     channel: Channel
     keyword: Keyword
+
+
+class LinkRequested(_Command):
+    """Signal from the family page: a guardian whose link expired asked for a fresh one, to be
+    sent on the channel the expired link came by (the page never learns an address)."""
+
+    recipient: Annotated[str, Field(pattern=r"^guardian-[12]$")]
+    channel: Channel
+
+
+class GuardianPreferences(_Command):
+    """Signal from the family page: a guardian set their own quiet hours and message language.
+    Only what they chose travels; the page validates both before sending."""
+
+    recipient: Annotated[str, Field(pattern=r"^guardian-[12]$")]
+    language: LanguageTag | None = None
+    quiet_hours: QuietHours | None = None
 
 
 class DeliveryStatus(StrEnum):

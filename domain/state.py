@@ -41,6 +41,7 @@ class MessageEvent(StrEnum):
     DONOR_TYPING_REMINDER = "donor_typing_reminder"
     HANDOVER_PACKAGE = "handover_package"  # to the local team: what was sent, please acknowledge
     HANDOVER_REMINDER = "handover_reminder"
+    FAMILY_LINK = "family_link"  # a fresh link to the family page, asked for from an expired one
 
 
 class Audience(StrEnum):

@@ -12,6 +12,7 @@ from domain.appointments import Appointment
 from domain.donors import DonorTyping
 from domain.handover import HandoverItem
 from domain.plans import check_booked, follow_up_plan, planned_checks, upcoming_appointments
+from domain.policy import QuietHours
 from domain.records import Holder, RecordStatus, RecordType
 from domain.reminders import deadline_of, reminder_schedule
 from domain.stages import (
@@ -192,3 +193,22 @@ def summarize(state: JourneyState) -> JourneySummary:
         close_reason=state.closure.reason.value if state.closure else None,
     )
 
+
+
+class GuardianView(BaseModel):
+    """One guardian's own settings, for their family page (no address, no name)."""
+
+    recipient: str
+    language: str
+    timezone: str
+    quiet_hours: QuietHours
+    channels: list[str]
+
+
+def guardian_view(state: JourneyState, recipient: str) -> GuardianView | None:
+    index = int(recipient.split("-")[1]) - 1 if recipient.startswith("guardian-") and recipient[9:].isdigit() else -1
+    if not 0 <= index < len(state.case.guardians):
+        return None
+    g = state.case.guardians[index]
+    return GuardianView(recipient=recipient, language=g.language, timezone=g.timezone, quiet_hours=g.quiet_hours,
+                        channels=[c.value for c in g.channels])

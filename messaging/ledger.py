@@ -144,7 +144,7 @@ class Ledger:
         if not key:
             raise ValueError("the contact hash key must not be empty")
         self._hash_key = key
-        self.engine = engine or _make_engine(url)
+        self.engine = engine or make_engine(url)
         self._create_tables()
 
     def __repr__(self) -> str:  # never show the hash key or URL credentials
@@ -319,7 +319,7 @@ def _entry(row) -> LedgerEntry:
     )
 
 
-def _make_engine(url: str) -> Engine:
+def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)

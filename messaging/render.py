@@ -120,7 +120,7 @@ class Renderer:
         env.globals["label"] = lambda group, code: label(group, code, language, self.locale_dir)
         return env
 
-    def context(self, request: DeliveryRequest, language: str) -> dict[str, Any]:
+    def context(self, request: DeliveryRequest, language: str, link: str | None = None) -> dict[str, Any]:
         try:
             locale = Locale.parse(language.replace("-", "_"))
         except (UnknownLocaleError, ValueError):
@@ -143,7 +143,8 @@ class Renderer:
         return {
             **params,
             "case_reference": request.case_reference,
-            "link": f"{self.case_link_base}/{request.case_reference}",
+            # The delivery activity passes the link it minted (messaging/links.py).
+            "link": link or f"{self.case_link_base}/{request.case_reference}",
             "recipient_name": request.to_name,
             "audience": audience_of(request.recipient),
             "sender_name": self.sender_name,
@@ -166,11 +167,11 @@ class Renderer:
             subject = "".join(template.blocks["subject"](template.new_context(ctx))).strip()
         return text, subject
 
-    def render(self, request: DeliveryRequest) -> Rendered:
+    def render(self, request: DeliveryRequest, link: str | None = None) -> Rendered:
         event = request.event.value
         kind = _kind(request.channel)
         language, fell_back = catalogs.best_language(request.language, DOMAIN, self.locale_dir)
-        ctx = self.context(request, language)
+        ctx = self.context(request, language, link)
         html = None
         try:
             text, subject = self._render(language, f"{event}.{kind}.j2", ctx)

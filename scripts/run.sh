@@ -14,6 +14,16 @@ export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$PORT}"
 export WAYPOINT_OUTBOX_DIR="${WAYPOINT_OUTBOX_DIR:-$DATA/outbox}"
 # With the outbox as provider the ledger only remembers whom each journey wrote to (replies).
 export WAYPOINT_LEDGER_URL="${WAYPOINT_LEDGER_URL:-sqlite:///$DATA/ledger.sqlite}"
+# The family page (unless messages point to an organisation's own portal): its links lead to this
+# API; its database and sealed documents live under $DATA; a dev document key is made once.
+API_PORT="${WAYPOINT_API_PORT:-8000}"
+export WAYPOINT_PUBLIC_BASE_URL="${WAYPOINT_PUBLIC_BASE_URL:-http://127.0.0.1:$API_PORT}"
+export WAYPOINT_FAMILY_DB="${WAYPOINT_FAMILY_DB:-sqlite:///$DATA/family.sqlite}"
+export WAYPOINT_DOCUMENT_STORE="${WAYPOINT_DOCUMENT_STORE:-folder:$DATA/documents}"
+if [ -z "${WAYPOINT_DOCUMENT_KEYS:-}${WAYPOINT_CASE_LINK_BASE:-}" ]; then
+  DOC_ENV="$("$PY" -m api.dev_defaults --document-keys "$DATA")"
+  set -a; . "$DOC_ENV"; set +a
+fi
 
 mapfile -t SA_FLAGS < <("$PY" -c 'from workflows.search_attributes import dev_server_flags; print("\n".join(dev_server_flags()))')
 
@@ -45,7 +55,6 @@ pids+=($!)
 
 # The HTTP API and coordinator dashboard. Without configured keys/accounts, a dev API key and a
 # dev coordinator account are created once in $DATA/dev-api.env (local runs only).
-API_PORT="${WAYPOINT_API_PORT:-8000}"
 DEV_NOTE=""
 if [ -z "${WAYPOINT_API_KEYS:-}${WAYPOINT_COORDINATORS:-}${WAYPOINT_SESSION_SECRET:-}" ]; then
   DEV_ENV="$("$PY" -m api.dev_defaults "$DATA")"
@@ -82,6 +91,7 @@ cat <<MSG
     Outbox          : $WAYPOINT_OUTBOX_DIR/<case reference>/   (every email and SMS, one file each)
     Server log      : $DATA/temporal-server.log
     Dashboard       : http://127.0.0.1:$API_PORT/dashboard/
+    Family page     : the link in each guardian's message ($WAYPOINT_PUBLIC_BASE_URL/family/<token>; documents sealed in $DATA/documents)
     HTTP API        : http://127.0.0.1:$API_PORT/docs   (OpenAPI; see docs/http-api.md)
 $DEV_NOTE
 

@@ -31,20 +31,21 @@ class KeyProblem(ValueError):
     """The key configuration is unusable (the message never contains key material)."""
 
 
-def parse_keys(spec: str) -> list[tuple[str, bytes]]:
+def parse_keys(spec: str, variable: str = KEYS_ENV) -> list[tuple[str, bytes]]:
+    """``kid:base64,...`` from ``variable`` (payload keys here; document keys use the same form)."""
     keys: list[tuple[str, bytes]] = []
     for part in filter(None, (p.strip() for p in spec.split(","))):
         kid, sep, encoded = part.partition(":")
         if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", kid):
-            raise KeyProblem(f"{KEYS_ENV}: each entry is <key id>:<base64 key>; key ids are 1-32 letters, digits, . _ -")
+            raise KeyProblem(f"{variable}: each entry is <key id>:<base64 key>; key ids are 1-32 letters, digits, . _ -")
         try:
             key = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
-            raise KeyProblem(f"{KEYS_ENV}: key '{kid}' is not valid base64") from None
+            raise KeyProblem(f"{variable}: key '{kid}' is not valid base64") from None
         if len(key) != 32:
-            raise KeyProblem(f"{KEYS_ENV}: key '{kid}' must be 32 bytes (AES-256), got {len(key)}")
+            raise KeyProblem(f"{variable}: key '{kid}' must be 32 bytes (AES-256), got {len(key)}")
         if kid in dict(keys):
-            raise KeyProblem(f"{KEYS_ENV}: key id '{kid}' appears twice")
+            raise KeyProblem(f"{variable}: key id '{kid}' appears twice")
         keys.append((kid, key))
     return keys
 

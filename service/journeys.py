@@ -203,14 +203,15 @@ class Journeys:
             case_reference, lambda h: h.execute_update(update_name(cmd), cmd, result_type=JourneySummary)
         )
 
-    async def query(self, case_reference: str, name: Query, result_type: type[T], attempts: int = QUERY_ATTEMPTS) -> T:
+    async def query(self, case_reference: str, name: Query, result_type: type[T], attempts: int = QUERY_ATTEMPTS,
+                    args: tuple[Any, ...] = ()) -> T:
         """A query, each attempt given less time than a worker's sticky queue (service/config.py):
         an attempt that times out clears the dead worker's stickiness, and the next one is then
         answered by a live worker from the journey's committed history."""
         for _ in range(attempts):
             try:
                 return await self._call(case_reference, lambda h: h.query(
-                    name.value, result_type=result_type, rpc_timeout=QUERY_ATTEMPT_TIMEOUT))
+                    name.value, args=list(args), result_type=result_type, rpc_timeout=QUERY_ATTEMPT_TIMEOUT))
             except RPCError as err:
                 if err.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED) and \
                         "Timeout expired" not in err.message:

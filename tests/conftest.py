@@ -26,7 +26,8 @@ from temporalio.worker import Worker
 from domain.case_file import CaseFile
 from workflows import search_attributes as sa
 from service.client import data_converter
-from service.config import Settings
+from service.codec import new_key_entry
+from service.config import FamilySettings, Settings
 from service.journeys import Journeys, Started
 from worker import build_worker
 
@@ -82,9 +83,14 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
         await env.shutdown()
 
 
+DOCUMENT_KEYS = f"{new_key_entry('docs-b')},{new_key_entry('docs-a')}"
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(task_queue=f"tq-{uuid.uuid4()}", outbox_dir=tmp_path / "outbox")
+    family = FamilySettings(database_url=f"sqlite:///{tmp_path / 'family.sqlite'}",
+                            document_store=f"folder:{tmp_path / 'documents'}", document_keys=DOCUMENT_KEYS)
+    return Settings(task_queue=f"tq-{uuid.uuid4()}", outbox_dir=tmp_path / "outbox", family=family)
 
 
 class TrackingJourneys(Journeys):

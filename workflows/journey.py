@@ -30,6 +30,8 @@ with workflow.unsafe.imports_passed_through():
         CloseJourney,
         DeliveryReport,
         ExtendFollowUp,
+        GuardianPreferences,
+        LinkRequested,
         PauseJourney,
         RecordAppointmentOutcome,
         RecordDonorTyping,
@@ -51,7 +53,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from domain.digest import JourneyDigest, digest, needs_person, records_deadline
-    from domain.status import JourneyStatus, JourneySummary, journey_status, summarize
+    from domain.status import GuardianView, JourneyStatus, JourneySummary, guardian_view, journey_status, summarize
     from domain.validation import describe
     from messaging.delivery_contract import (
         DELIVER_MESSAGE,
@@ -82,6 +84,11 @@ TIMEKEEPING_PATCH = "journey-timekeeping-v1"
 DIGEST_PATCH = "journey-digest-memo-v1"
 # One timer for the next wake-up, started again only when that moment comes earlier.
 STEADY_TIMER_PATCH = "journey-steady-timer-v1"
+# The family page asks for a fresh link (docs/changing-workflows.md): a new signal; journeys whose
+# histories predate it never received one, and replay as before.
+FAMILY_LINK_PATCH = "family-link-requested-v1"
+# A guardian sets their own quiet hours and language on the family page: a new signal, likewise.
+GUARDIAN_PREFERENCES_PATCH = "guardian-preferences-v1"
 
 Cmd = TypeVar("Cmd", bound=BaseModel)
 
@@ -378,6 +385,20 @@ class JourneyWorkflow:
             rules.apply_channel_reply(self._state, reply, workflow.now())
             self._wake()
 
+    @workflow.signal(name=SIGNALS[LinkRequested])
+    def family_link_requested(self, raw: RawValue) -> None:
+        request = self._read_signal(raw, LinkRequested)
+        if request is not None and workflow.patched(FAMILY_LINK_PATCH):
+            rules.apply_link_requested(self._state, request, workflow.now())
+            self._wake()
+
+    @workflow.signal(name=SIGNALS[GuardianPreferences])
+    def guardian_preferences(self, raw: RawValue) -> None:
+        prefs = self._read_signal(raw, GuardianPreferences)
+        if prefs is not None and workflow.patched(GUARDIAN_PREFERENCES_PATCH):
+            rules.apply_guardian_preferences(self._state, prefs, workflow.now())
+            self._wake()
+
     @workflow.signal(name=SIGNALS[DeliveryReport])
     def delivery_report(self, raw: RawValue) -> None:
         report = self._read_signal(raw, DeliveryReport)
@@ -521,6 +542,10 @@ class JourneyWorkflow:
     @workflow.query(name=Query.MESSAGES.value)
     def messages(self) -> list[Message]:
         return list(self._state.messages)
+
+    @workflow.query(name=Query.GUARDIAN.value)
+    def guardian(self, recipient: str) -> GuardianView | None:
+        return guardian_view(self._state, recipient)
 
     @workflow.query(name=Query.SUMMARY.value)
     def summary(self) -> JourneySummary:

@@ -21,6 +21,8 @@ from domain.commands import (
     CloseJourney,
     DeliveryReport,
     ExtendFollowUp,
+    GuardianPreferences,
+    LinkRequested,
     PauseJourney,
     RecordAppointmentOutcome,
     RecordDonorTyping,
@@ -58,6 +60,8 @@ SIGNALS: dict[type[BaseModel], str] = {
     RecordReceived: "record-received",
     ChannelReply: "channel-reply",
     DeliveryReport: "delivery-report",
+    LinkRequested: "family-link-requested",  # from the family page (patch family-link-requested-v1)
+    GuardianPreferences: "guardian-preferences",  # from the family page (patch guardian-preferences-v1)
 }
 
 # Coordinator commands that can be refused: updates with validators.
@@ -85,6 +89,7 @@ class Query(StrEnum):
     TIMELINE = "timeline"
     MESSAGES = "messages"
     SUMMARY = "summary"
+    GUARDIAN = "guardian"  # one guardian's own settings (argument: guardian-1 / guardian-2)
 
 
 def journey_id(case_reference: str) -> str:

@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "unavailable": N_("The journey service did not answer. Try again shortly."),
     "not_found": N_("No journey with that case reference."),
     "done_received": N_("Record marked received."),
+    "done_revoke-links": N_("The family's links are revoked; their next message brings a new one."),
     "done_review-record": N_("Record decision saved."),
     "done_apply-milestone": N_("Milestone recorded."),
     "done_advance-stage": N_("Stage changed."),

@@ -271,11 +271,17 @@ async def _journey_page(request: Request, session: Session, account: Account, re
         rejection_reasons=[r.value for r in RejectionReason], pause_reasons=[r.value for r in PauseReason],
         close_reasons=[r.value for r in CloseReason],
         outcomes=[o.value for o in ReviewOutcome], pathways=[p.value for p in Pathway],
-        applicants=[a.value for a in Applicant],
+        applicants=[a.value for a in Applicant], documents=_family_documents(request, ref),
     )
 
 
-_DONE = {"done_received"} | {
+def _family_documents(request: Request, ref: str) -> list[Any] | None:
+    from api.family.downloads import case_documents  # noqa: PLC0415 - the family page is optional
+
+    return case_documents(request, ref)
+
+
+_DONE = {"done_received", "done_revoke-links"} | {
     f"done_{UPDATES[m]}"
     for m in (ReviewRecord, ApplyMilestone, AdvanceStage, PauseJourney, ResumeJourney, CloseJourney, SetConsent)
 }

@@ -35,6 +35,8 @@ from domain.rules.milestones import apply_milestone, check_milestone
 from domain.rules.preferences import (
     apply_channel_reply,
     apply_consent,
+    apply_guardian_preferences,
+    apply_link_requested,
     apply_opt_out,
     check_consent,
     check_opt_out,
@@ -72,6 +74,8 @@ __all__ = [
     "apply_close",
     "apply_consent",
     "apply_delivery_report",
+    "apply_guardian_preferences",
+    "apply_link_requested",
     "apply_milestone",
     "apply_opt_out",
     "apply_pause",

@@ -1,4 +1,5 @@
-"""Consent to inform the local team, and each guardian's channel preferences."""
+"""Consent to inform the local team, each guardian's channel preferences, and their link to the
+family page."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from datetime import datetime
 
 from domain.commands import (
     ChannelReply,
+    GuardianPreferences,
+    LinkRequested,
     SetChannelOptOut,
     SetConsent,
 )
+from domain.notices import find_recipient
 from domain.opt_out import Keyword
 from domain.records import (
     Holder,
@@ -99,3 +103,33 @@ def apply_channel_reply(state: JourneyState, reply: ChannelReply, now: datetime)
     elif reply.channel in current:
         current.remove(reply.channel)
         log(state, now, "opted_in", recipient=reply.recipient, channel=reply.channel.value, via="reply")
+
+
+def apply_link_requested(state: JourneyState, request: LinkRequested, now: datetime) -> None:
+    """A guardian asked for a fresh link to the family page (the page rate-limits the asking).
+    It goes like any message: not after a close, not on a stopped channel, not in quiet hours."""
+    if state.closed or find_recipient(state, request.recipient) is None:
+        return
+    log(state, now, "family_link_requested", recipient=request.recipient, channel=request.channel.value)
+    notify(
+        state,
+        Notice(event=MessageEvent.FAMILY_LINK, audience=Audience.FAMILY, only_recipient=request.recipient,
+               only_channel=request.channel),
+        now,
+    )
+
+
+def apply_guardian_preferences(state: JourneyState, prefs: GuardianPreferences, now: datetime) -> None:
+    """A guardian's own quiet hours and language, set on the family page. A fact: never refused.
+    Messages already waiting are checked against the new quiet hours when they fall due."""
+    index = int(prefs.recipient.split("-")[1]) - 1
+    if state.closed or index >= len(state.case.guardians):
+        return
+    guardian = state.case.guardians[index]
+    if prefs.language is not None and prefs.language != guardian.language:
+        guardian.language = prefs.language
+        log(state, now, "language_changed", recipient=prefs.recipient, language=prefs.language, via="family_page")
+    if prefs.quiet_hours is not None and prefs.quiet_hours != guardian.quiet_hours:
+        guardian.quiet_hours = prefs.quiet_hours
+        log(state, now, "quiet_hours_changed", recipient=prefs.recipient, via="family_page",
+            start=prefs.quiet_hours.start.strftime("%H:%M"), end=prefs.quiet_hours.end.strftime("%H:%M"))

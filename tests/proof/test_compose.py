@@ -410,7 +410,7 @@ def test_api_service_environment_and_port(services):
     assert resolve(env["WAYPOINT_API_PORT"]) == "8000" and resolve(env["WAYPOINT_API_HOST"]) == "0.0.0.0"
     assert [str(p) for p in services["api"].get("ports") or []] == ["127.0.0.1:8000:8000"]
     for secret in ("WAYPOINT_API_KEYS", "WAYPOINT_COORDINATORS", "WAYPOINT_SESSION_SECRET", "TWILIO_AUTH_TOKEN",
-                   "RESEND_WEBHOOK_SECRET"):
+                   "RESEND_WEBHOOK_SECRET", "WAYPOINT_DOCUMENT_KEYS"):
         assert resolve(env[secret]) == "", f"{secret} must come from the shell or .env, never the compose file"
 
 

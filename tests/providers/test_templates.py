@@ -107,6 +107,9 @@ VARIANTS: dict[MessageEvent, list[tuple[str, dict[str, Any], list[RecordType]]]]
     ],
     MessageEvent.HANDOVER_PACKAGE: [("two", {"items": ["discharge_summary", "medication_list"]}, [])],
     MessageEvent.HANDOVER_REMINDER: [("one", {"items": ["vaccination_schedule"]}, [])],
+    MessageEvent.FAMILY_LINK: [
+        ("minimal", {}, []),
+    ],
 }
 
 # Parameters without which an e-mail cannot be written (dropping one must fail loudly).
@@ -127,6 +130,7 @@ REQUIRED: dict[MessageEvent, list[str]] = {
     MessageEvent.DONOR_TYPING_REMINDER: ["relation", "status"],
     MessageEvent.HANDOVER_PACKAGE: ["items"],
     MessageEvent.HANDOVER_REMINDER: ["items"],
+    MessageEvent.FAMILY_LINK: [],
 }
 
 RENDERER = Renderer(case_link_base=LINK_BASE)

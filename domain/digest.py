@@ -14,14 +14,28 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 
+from domain.appointments import Appointment
+from domain.plans import upcoming_appointments
 from domain.records import RecordType
 from domain.reminders import deadline_of
 from domain.stages import Pathway, Stage
 from domain.state import AlertKind, JourneyState, Message, MessageStatus
 from domain.status import JourneyStatus
 
-# A deadline this close puts a family on Today.
+# A deadline this close puts a family on Today; so does an appointment this close.
 DEADLINE_SOON = timedelta(days=7)
+APPOINTMENT_SOON = timedelta(days=2)
+# Timekeeping alerts put a family on Today until they close by themselves: each its own reason.
+TIMEKEEPING_ALERTS = (
+    AlertKind.APPOINTMENT_UNRESOLVED,
+    AlertKind.CHECK_NOT_BOOKED,
+    AlertKind.ENGRAFTMENT_OVERDUE,
+    AlertKind.STAGE_OVERDUE,
+    AlertKind.VISA_EXPIRING,
+    AlertKind.FOLLOW_UP_CALL_DUE,
+    AlertKind.TYPING_RESULT_PENDING,
+    AlertKind.HANDOVER_ITEM_AWAITED,
+)
 FAILED_DELIVERY = {"failed", "undelivered", "bounced"}
 _ANY_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # for the reasons that do not depend on time
 
@@ -42,6 +56,9 @@ class JourneyDigest(BaseModel):
     # does not change with every record that arrives (the journey's page lists them).
     records_deadline: datetime | None = None
     delivery_failed: bool = False
+    # The next appointment (timekeeping): on Today from two days before it.
+    next_appointment_at: datetime | None = None
+    next_appointment_kind: str | None = None
 
 
 def failed_delivery(message: Message) -> bool:
@@ -65,7 +82,14 @@ def digest(state: JourneyState, overdue: bool) -> JourneyDigest:
         records_deadline=min((deadline_of(item, policy) for item in state.records.values() if item.outstanding),
                              default=None),
         delivery_failed=any(failed_delivery(m) for m in state.messages),
+        **_next_appointment(upcoming_appointments(state)),
     )
+
+
+def _next_appointment(upcoming: list[Appointment]) -> dict[str, object]:
+    if not upcoming:
+        return {}
+    return {"next_appointment_at": upcoming[0].starts_at, "next_appointment_kind": upcoming[0].kind.value}
 
 
 @dataclass
@@ -94,12 +118,16 @@ def reasons(d: JourneyDigest, now: datetime) -> list[Reason]:
         found.append(Reason("r_visa"))
     if AlertKind.RECORDS_READY_FOR_REVIEW in kinds:
         found.append(Reason("r_ready"))
+    found += [Reason(f"r_{kind.value}") for kind in TIMEKEEPING_ALERTS if kind in kinds]
+    at = d.next_appointment_at
+    if at is not None and now - timedelta(hours=12) <= at <= now + APPOINTMENT_SOON:
+        found.append(Reason("r_appointment_soon"))
     return found
 
 
 def needs_person(d: JourneyDigest) -> bool:
     """The reasons that hold whatever the time: the flag the listing query selects on."""
-    return bool(reasons(d.model_copy(update={"records_deadline": None}), _ANY_TIME))
+    return bool(reasons(d.model_copy(update={"records_deadline": None, "next_appointment_at": None}), _ANY_TIME))
 
 
 def records_deadline(d: JourneyDigest) -> datetime | None:
@@ -125,4 +153,5 @@ def digest_of_status(status: JourneyStatus) -> JourneyDigest:
         records_deadline=min((r.deadline for r in status.records if r.status.outstanding and r.deadline is not None),
                              default=None),
         delivery_failed=any(failed_delivery(m) for m in status.delivery_problems),
+        **_next_appointment(status.appointments),
     )

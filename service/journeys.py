@@ -33,7 +33,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case_file import CASE_REFERENCE_PATTERN, CaseFile
 from domain.commands import RecordReceived
-from domain.digest import DEADLINE_SOON, JourneyDigest, Reason, digest_of_status, reasons
+from domain.digest import APPOINTMENT_SOON, DEADLINE_SOON, JourneyDigest, Reason, digest_of_status, reasons
 from domain.stages import Pathway, Stage
 from domain.state import Message, TimelineEntry
 from domain.status import JourneyStatus, JourneySummary
@@ -313,8 +313,10 @@ class Journeys:
         total. Journeys that published no digest yet (started before it) are in the query too and
         kept only when their published status says they need a person."""
         soon = (now + DEADLINE_SOON).astimezone().isoformat()
+        appointment_soon = (now + APPOINTMENT_SOON).astimezone().isoformat()
         query = (f"{self.listing_query(coordinator=coordinator)} AND ({sa.NEEDS_PERSON.name} = '{sa.needs_person_value(True)}'"
-                 f" OR {sa.RECORDS_DEADLINE.name} <= '{soon}' OR {sa.NEEDS_PERSON.name} IS NULL)")
+                 f" OR {sa.RECORDS_DEADLINE.name} <= '{soon}' OR {sa.NEXT_APPOINTMENT.name} <= '{appointment_soon}'"
+                 f" OR {sa.NEEDS_PERSON.name} IS NULL)")
         rows, token, total = await self._listed(query, page, page_size)
         people: list[NeedsPerson] = []
         for wf in rows:

@@ -193,6 +193,13 @@ NAMES: dict[str, dict[str, str]] = {
         "sample_taken": pgettext_noop("typing_status", "Sample taken"),
         "result_received": pgettext_noop("typing_status", "Result received"),
     },
+    "appointment_status": {
+        "scheduled": pgettext_noop("appointment_status", "scheduled"),
+        "rescheduled": pgettext_noop("appointment_status", "moved"),
+        "cancelled": pgettext_noop("appointment_status", "cancelled"),
+        "done": pgettext_noop("appointment_status", "done"),
+        "missed": pgettext_noop("appointment_status", "missed"),
+    },
 }
 
 

@@ -332,6 +332,11 @@ class JourneyWorkflow:
         if self._published.get(sa.RECORDS_DEADLINE.name) != deadline:
             updates.append(sa.RECORDS_DEADLINE.value_set(deadline))
             self._published[sa.RECORDS_DEADLINE.name] = deadline
+        if state.timekeeping:
+            appointment = sa.next_appointment_value(None if current.closed else current.next_appointment_at)
+            if self._published.get(sa.NEXT_APPOINTMENT.name, sa.NO_RECORDS_DEADLINE) != appointment:
+                updates.append(sa.NEXT_APPOINTMENT.value_set(appointment))
+                self._published[sa.NEXT_APPOINTMENT.name] = appointment
         if updates:
             workflow.upsert_search_attributes(updates)
         if current != self._published_digest:

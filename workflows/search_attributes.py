@@ -24,8 +24,11 @@ NEEDS_ATTENTION = SearchAttributeKey.for_bool("WaypointNeedsAttention")
 # before these existed have neither until their next task.
 NEEDS_PERSON = SearchAttributeKey.for_keyword("WaypointNeedsPerson")
 RECORDS_DEADLINE = SearchAttributeKey.for_datetime("WaypointRecordsDeadline")
+# The next appointment (journeys with timekeeping): on Today from two days before it.
+NEXT_APPOINTMENT = SearchAttributeKey.for_datetime("WaypointNextAppointment")
 
-ALL = (STAGE, PATHWAY, COORDINATOR, CASE_REFERENCE, OVERDUE, PAUSED, NEEDS_ATTENTION, NEEDS_PERSON, RECORDS_DEADLINE)
+ALL = (STAGE, PATHWAY, COORDINATOR, CASE_REFERENCE, OVERDUE, PAUSED, NEEDS_ATTENTION, NEEDS_PERSON, RECORDS_DEADLINE,
+       NEXT_APPOINTMENT)
 
 
 def dev_server_flags() -> list[str]:
@@ -59,6 +62,10 @@ NO_RECORDS_DEADLINE = datetime(2999, 12, 31, tzinfo=UTC)
 
 def records_deadline_value(deadline: datetime | None) -> datetime:
     return NO_RECORDS_DEADLINE if deadline is None else deadline
+
+
+def next_appointment_value(at: datetime | None) -> datetime:
+    return NO_RECORDS_DEADLINE if at is None else at
 
 
 def needs_person_value(needs: bool) -> str:

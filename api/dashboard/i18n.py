@@ -45,6 +45,19 @@ MESSAGES: dict[str, str] = {
     "r_visa": N_("a visa expires too soon"),
     "r_ready": N_("records ready for review"),
     "r_paused": N_("paused"),
+    "r_appointment_unresolved": N_("an appointment to mark done or missed"),
+    "r_check_not_booked": N_("a planned check to book"),
+    "r_engraftment_overdue": N_("engraftment not recorded in its window"),
+    "r_stage_overdue": N_("stage taking longer than expected"),
+    "r_visa_expiring": N_("a visa ends soon"),
+    "r_follow_up_call_due": N_("a follow-up call is due"),
+    "r_typing_result_pending": N_("a donor typing result is pending"),
+    "r_handover_item_awaited": N_("handover documents awaited"),
+    "r_appointment_soon": N_("an appointment within two days"),
+    "done_schedule-appointment": N_("Appointment booked; the family is told, with a calendar invitation."),
+    "done_reschedule-appointment": N_("Appointment moved; the family is told and the invitation updated."),
+    "done_cancel-appointment": N_("Appointment cancelled; the family is told."),
+    "done_record-appointment-outcome": N_("Appointment marked."),
 }
 
 
@@ -84,6 +97,12 @@ class Words:
             return "–"
         local = format_datetime(dt, "yyyy-MM-dd HH:mm", tzinfo=self.tz, locale=self.locale)
         return f"{local} ({self.tz.key})"
+
+    def days_since(self, dt: datetime | None, now: datetime | None = None) -> int:
+        """Whole days since ``dt`` (how long a stage has lasted)."""
+        if dt is None:
+            return 0
+        return max(0, ((now or datetime.now(dt.tzinfo)) - dt).days)
 
     def day(self, dt: datetime | None) -> str:
         """A date in the coordinator's time zone."""

@@ -31,6 +31,7 @@ from api.dashboard.picture import picture
 from api.dashboard.session import LANG_COOKIE, Session, Sessions
 from api.dashboard.partial import partial_status
 from domain.case_file import CASE_REFERENCE_PATTERN
+from domain.appointments import AppointmentKind
 from domain.commands import (
     AdvanceStage,
     Applicant,
@@ -42,6 +43,10 @@ from domain.commands import (
     ResumeJourney,
     ReviewRecord,
     SetConsent,
+    CancelAppointment,
+    RecordAppointmentOutcome,
+    RescheduleAppointment,
+    ScheduleAppointment,
 )
 from domain.records import RecordStatus, RejectionReason
 from domain.stages import CloseReason, Pathway, ReviewOutcome, Stage
@@ -271,7 +276,7 @@ async def _journey_page(request: Request, session: Session, account: Account, re
         rejection_reasons=[r.value for r in RejectionReason], pause_reasons=[r.value for r in PauseReason],
         close_reasons=[r.value for r in CloseReason],
         outcomes=[o.value for o in ReviewOutcome], pathways=[p.value for p in Pathway],
-        applicants=[a.value for a in Applicant], documents=_family_documents(request, ref),
+        applicants=[a.value for a in Applicant], appointment_kinds=[k.value for k in AppointmentKind], documents=_family_documents(request, ref),
     )
 
 
@@ -283,7 +288,8 @@ def _family_documents(request: Request, ref: str) -> list[Any] | None:
 
 _DONE = {"done_received", "done_revoke-links"} | {
     f"done_{UPDATES[m]}"
-    for m in (ReviewRecord, ApplyMilestone, AdvanceStage, PauseJourney, ResumeJourney, CloseJourney, SetConsent)
+    for m in (ReviewRecord, ApplyMilestone, AdvanceStage, PauseJourney, ResumeJourney, CloseJourney, SetConsent,
+              ScheduleAppointment, RescheduleAppointment, CancelAppointment, RecordAppointmentOutcome)
 }
 MILESTONE_FIELDS = ("outcome", "pathway", "eligible", "visa_type", "applicant", "expires_on", "on_date", "day")
 
@@ -413,6 +419,29 @@ async def close_action(request: Request, ref: str) -> Response:
                       note=fields.get("note", ""), page="journey")
     return await _act(request, ref, lambda f, a: CloseJourney.model_validate(
         _with_note({"reason": f.get("reason"), "by": a.id}, f)))
+
+
+def _appointment(form: dict[str, str], account: Account) -> BaseModel:
+    """One form per appointment action: book, move, cancel, done, missed."""
+    action, by = form.get("action", ""), account.id
+    starts_at = form.get("starts_at", "").strip() or None
+    if action == "book":
+        values: dict[str, Any] = {"kind": form.get("kind"), "starts_at": starts_at, "by": by}
+        for name in ("venue_timezone", "place", "check_day"):
+            if form.get(name, "").strip():
+                values[name] = form[name].strip()
+        return ScheduleAppointment.model_validate(_with_note(values, form))
+    ident = form.get("appointment_id")
+    if action == "move":
+        return RescheduleAppointment.model_validate({"appointment_id": ident, "starts_at": starts_at, "by": by})
+    if action == "cancel":
+        return CancelAppointment.model_validate({"appointment_id": ident, "by": by})
+    return RecordAppointmentOutcome.model_validate({"appointment_id": ident, "outcome": action, "by": by})
+
+
+@router.post("/journeys/{ref}/appointments")
+async def appointment_action(request: Request, ref: str) -> Response:
+    return await _act(request, ref, _appointment)
 
 
 def install(app: FastAPI, coordinators: Coordinators, secret: str, secure_cookies: bool) -> None:

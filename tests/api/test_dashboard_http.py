@@ -146,3 +146,44 @@ async def test_the_journey_page_shows_the_published_digest_while_no_worker_runs(
             assert 'data-testid="partial"' in page.text and 'data-testid="stage"' in page.text
     finally:
         await journeys.handle(ref).terminate(reason="test finished")
+
+
+async def test_a_coordinator_books_and_moves_an_appointment_and_sees_it_on_the_journey_and_today(dev: Harness):
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    accounts = Coordinators([Account("coord-lin", hash_password(PASSWORD), "en")])
+    app = create_app(dev.settings, dev.journeys, None,
+                     api_settings(coordinators=accounts, session_secret=secrets.token_urlsafe(32)))
+    case = make_case(coordinator={"id": "coord-lin"})
+    await dev.journeys.start(case)
+    ref = case.case_reference
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    async with served(app) as base, httpx.AsyncClient(base_url=base) as web:
+        page = await web.get("/dashboard/login")
+        await web.post("/dashboard/login", data={"account": "coord-lin", "password": PASSWORD, "csrf_token": _csrf(page.text)})
+        page = await web.get(f"/dashboard/journeys/{ref}")
+        assert 'data-testid="book-appointment"' in page.text and "In this stage for 0 days" in page.text
+        token = _csrf(page.text)
+        # A time in the past is refused with the journey's own words, and nothing is booked.
+        r = await web.post(f"/dashboard/journeys/{ref}/appointments", data={
+            "csrf_token": token, "action": "book", "kind": "video_consultation", "starts_at": "2020-01-01T09:00",
+            "venue_timezone": "Asia/Shanghai"})
+        assert r.status_code == 409 and "in the past" in r.text
+        assert (await dev.journeys.status(ref)).appointments == []
+        r = await web.post(f"/dashboard/journeys/{ref}/appointments", data={
+            "csrf_token": token, "action": "book", "kind": "video_consultation", "starts_at": tomorrow,
+            "venue_timezone": "Asia/Shanghai", "place": "GZ-HOSP-3"})
+        assert r.status_code == 303 and "done=schedule-appointment" in r.headers["location"]
+        page = await web.get(r.headers["location"])
+        assert 'data-appointment="A1"' in page.text and "GZ-HOSP-3" in page.text and "calendar invitation" in page.text
+        r = await web.post(f"/dashboard/journeys/{ref}/appointments", data={
+            "csrf_token": token, "action": "move", "appointment_id": "A1",
+            "starts_at": (datetime.now(UTC) + timedelta(days=1, hours=3)).astimezone().strftime("%Y-%m-%dT%H:%M")})
+        assert r.status_code == 303
+        assert (await dev.journeys.status(ref)).appointments[0].sequence == 1
+        # An appointment within two days puts the family on Today, with its stage's age.
+        async def on_today() -> str | None:
+            text = (await web.get("/dashboard/?scope=mine")).text
+            return text if f'data-case="{ref}"' in text and "next-appointment" in text else None
+        today = await eventually(on_today, timeout=30)
+        assert "an appointment within two days" in today and "in this stage for 0 days" in today

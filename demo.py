@@ -2,8 +2,9 @@
 
 Run `make run` in one terminal and `make demo` in another. The demo starts a CAR-T case whose
 chase policy counts in seconds instead of days, reports records as a document store would,
-lets reminders and an escalation happen, then walks the coordinator's milestones and closes
-the journey. Every message appears as a file in the outbox.
+lets reminders and an escalation happen, walks the coordinator's milestones to day 0, books the
+day +7 check as an appointment (confirmed with a calendar invitation and reminded), and closes the
+journey. Every message appears as a file in the outbox.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,8 +25,10 @@ from domain.commands import (
     AdvanceStage,
     ApplyMilestone,
     CloseJourney,
+    RecordAppointmentOutcome,
     RecordReceived,
     ReviewRecord,
+    ScheduleAppointment,
 )
 from domain.records import RecordStatus, RecordType
 from domain.stages import Milestone, Stage
@@ -56,7 +59,9 @@ def demo_case(reference: str) -> CaseFile:
             "reminder_interval": "PT15S",
             "escalate_after_reminders": 2,
             "records_deadline": "PT10M",
-        }
+        },
+        # Appointment reminders in seconds instead of "two days and the day before".
+        "timekeeping": {"appointment_reminders": ["PT30S", "PT15S"]},
     }
     return CaseFile.intake(data)
 
@@ -76,6 +81,50 @@ async def show_messages(journeys: Journeys, ref: str, since: int = 0) -> int:
             when = f"waits until {m.not_before:%Y-%m-%d %H:%M} UTC (quiet hours)"
         print(f"   {m.event.value:<20} -> {m.recipient:<11} {m.channel.value:<5} {m.status.value:<9} {when}")
     return len(messages)
+
+
+async def keep_time(journeys: Journeys, ref: str, outbox: Path) -> None:
+    """After the records: visa and travel, day 0, and a day +7 check booked as an appointment,
+    confirmed with a calendar invitation and reminded (the demo's policy: 30 s and 15 s before)."""
+    say("Visa and travel, then treatment: day 0 was six days ago, so the day +7 check is due tomorrow")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    steps: list[tuple[Milestone, dict[str, object]]] = [
+        (Milestone.INVITATION_LETTER_ISSUED, {}),
+        (Milestone.VISA_APPLIED, {"visa_type": "S1", "applicant": "patient"}),
+        (Milestone.VISA_GRANTED, {"visa_type": "S1", "applicant": "patient", "expires_on": today + timedelta(days=300)}),
+        (Milestone.TRAVEL_BOOKED, {"on_date": today - timedelta(days=20)}),
+    ]
+    for milestone, details in steps:
+        await journeys.command(ref, ApplyMilestone.model_validate({"milestone": milestone, **details}))
+    await journeys.command(ref, AdvanceStage(to_stage=Stage.PRE_TREATMENT))
+    for milestone in (Milestone.QUOTE_ISSUED, Milestone.DEPOSIT_RECEIVED, Milestone.PRE_TREATMENT_EVALUATION_DONE):
+        await journeys.command(ref, ApplyMilestone(milestone=milestone))
+    await journeys.command(ref, AdvanceStage(to_stage=Stage.TREATMENT_STAY))
+    await journeys.command(ref, ApplyMilestone(milestone=Milestone.ADMITTED, on_date=today - timedelta(days=8)))
+    await journeys.command(ref, ApplyMilestone(milestone=Milestone.DAY_ZERO, on_date=today - timedelta(days=6)))
+    status = await journeys.status(ref)
+    print("   the monitoring plan from day 0: " + ", ".join(f"day +{c.day} on {c.due_on}" for c in status.planned_checks))
+
+    starts = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(seconds=50)
+    say(f"The coordinator books the day +7 check in Guangzhou at {starts:%H:%M:%S} (venue time)")
+    await journeys.command(ref, ScheduleAppointment(kind="monitoring_check", starts_at=starts.replace(tzinfo=None),
+                                                    venue_timezone="Asia/Shanghai", place="GZ-HOSP-3", check_day=7))
+    await asyncio.sleep(3)
+    invitation = next(iter(sorted(outbox.glob("appointment_scheduled-*-email.txt"))), None)
+    if invitation is not None:
+        text = invitation.read_text(encoding="utf-8")
+        ics = text[text.index("BEGIN:VCALENDAR"):] if "BEGIN:VCALENDAR" in text else ""
+        print(f"   confirmation with a calendar invitation ({invitation.name}):")
+        for line in ics.splitlines():
+            if line.split(":", 1)[0] in ("METHOD", "UID", "SEQUENCE", "DTSTART;TZID=Asia/Shanghai", "LOCATION", "STATUS"):
+                print(f"     {line}")
+    print("   reminders follow 30 s and 15 s before it (each guardian outside their quiet hours)")
+    await asyncio.sleep(max(0.0, (starts - datetime.now(ZoneInfo("Asia/Shanghai"))).total_seconds()) + 2)
+    await journeys.command(ref, RecordAppointmentOutcome(appointment_id="A1", outcome="done", by="coord-lin"))
+    await journeys.command(ref, ApplyMilestone(milestone=Milestone.MONITORING_CHECK, day=7, by="coord-lin"))
+    status = await journeys.status(ref)
+    booked = ", ".join(f"+{c.day} {'booked/done' if c.booked else 'to book'}" for c in status.planned_checks)
+    print(f"   the check is marked done and recorded; the plan now reads: {booked}")
 
 
 async def run_demo(settings: Settings) -> None:
@@ -147,6 +196,9 @@ async def run_demo(settings: Settings) -> None:
     await journeys.command(ref, ApplyMilestone(milestone=Milestone.ELIGIBILITY_DECIDED, eligible=True))
     await journeys.command(ref, AdvanceStage(to_stage=Stage.VISA_TRAVEL))
     await asyncio.sleep(2)
+    seen = await show_messages(journeys, ref, seen)
+
+    await keep_time(journeys, ref, outbox)
     seen = await show_messages(journeys, ref, seen)
 
     status = await journeys.status(ref)

@@ -6,7 +6,7 @@ sequence, so reminders and waiting messages of the earlier version are dropped, 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.appointments import KIND_RULES, Appointment, AppointmentKind, AppointmentStatus, Attendee
@@ -21,8 +21,6 @@ from domain.rules.effects import Refused, log, note, notify, refuse_if_inactive
 from domain.rules.timekeeping import appointment_params, resolve_alerts
 from domain.state import Audience, JourneyState, MessageEvent, MessageStatus, Notice
 
-# An appointment is booked at least this far ahead (a time in the past is refused).
-MIN_NOTICE = timedelta(minutes=1)
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -52,7 +50,7 @@ def _find(state: JourneyState, appointment_id: str) -> Appointment:
 
 
 def _refuse_past(starts: datetime, now: datetime) -> None:
-    if starts < now + MIN_NOTICE:
+    if starts <= now:
         raise Refused("that time is in the past; give a time still to come (the venue's local time)")
 
 

@@ -82,8 +82,9 @@ class Words:
             self.tz = ZoneInfo("UTC")
 
     def word(self, key: str) -> str:
-        message = MESSAGES.get(key)
-        return self.translations.gettext(message) if message else key
+        """The words for a key (a KeyError for a key with none: a typo is a defect, not a code
+        shown to a coordinator)."""
+        return self.translations.gettext(MESSAGES[key])
 
     def label(self, group: str, code: object) -> str:
         try:

@@ -1,7 +1,9 @@
 """Provider webhook signatures, as the providers document them. Pure functions.
 
 Twilio (X-Twilio-Signature): base64(HMAC-SHA1(auth token, URL + every POST parameter's name and
-value, sorted by name)). The URL is the full URL Twilio requested, query string included.
+value, sorted by name)). The URL is the full URL Twilio requested, query string included;
+Twilio signs it sometimes with the scheme's default port written out (``https://host:443/...``)
+and sometimes without, so both forms are accepted, as Twilio's own validator does.
 
 Svix, which signs Resend's webhooks (svix-id, svix-timestamp, svix-signature): the signature
 header lists ``v1,<base64 HMAC-SHA256>`` entries; the key is the base64 part of the
@@ -16,6 +18,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 SVIX_TOLERANCE_SECONDS = 300
 
@@ -28,11 +31,29 @@ def twilio_signature(auth_token: str, url: str, params: Iterable[tuple[str, str]
     return base64.b64encode(digest).decode("ascii")
 
 
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def twilio_urls(url: str) -> list[str]:
+    """The URL as given and with its scheme's default port written out or left out."""
+    parts = urlsplit(url)
+    default = DEFAULT_PORTS.get(parts.scheme)
+    host = parts.hostname or ""
+    if default is None or not host or (parts.port not in (None, default)) or parts.username or parts.password:
+        return [url]
+    host = f"[{host}]" if ":" in host else host
+    forms = [parts._replace(netloc=host).geturl(), parts._replace(netloc=f"{host}:{default}").geturl()]
+    return [url] + [f for f in forms if f != url]
+
+
 def twilio_valid(auth_token: str, url: str, params: Iterable[tuple[str, str]], signature: str | None) -> bool:
     if not signature or not auth_token:
         return False
-    expected = twilio_signature(auth_token, url, params)
-    return hmac.compare_digest(expected.encode("ascii"), signature.strip().encode("ascii", "replace"))
+    presented = signature.strip().encode("ascii", "replace")
+    pairs = list(params)
+    matches = [hmac.compare_digest(twilio_signature(auth_token, form, pairs).encode("ascii"), presented)
+               for form in twilio_urls(url)]
+    return any(matches)
 
 
 def svix_key(secret: str) -> bytes:

@@ -5,6 +5,11 @@ or wrongly signed request gets 403 and changes nothing. Verified events go to
 ``service.inbound``, which finds the journey through the delivery ledger. Only keywords,
 statuses and provider ids travel on; a reply's text and the sender's number are never logged.
 
+Each event is taken once: its provider id (Twilio's MessageSid, with the status for a status
+callback; Resend's svix-id) is claimed in the ledger first, and a repeat is answered as the first
+one was but changes nothing. When the journey cannot be told now (Temporal unreachable) the claim
+is released and the answer is 503 with Retry-After, so the provider retries.
+
 Configure Twilio's "A message comes in" URL as ``<public base>/webhooks/twilio/sms`` and set
 ``WAYPOINT_STATUS_CALLBACK_BASE=<public base>/webhooks`` (status callbacks then arrive at
 ``/webhooks/twilio/status``); Resend's endpoint is ``<public base>/webhooks/resend``.
@@ -12,10 +17,12 @@ Configure Twilio's "A message comes in" URL as ``<public base>/webhooks/twilio/s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,7 +33,7 @@ from pydantic import BaseModel
 
 from api.errors import ErrorBody, error
 from api.signatures import svix_valid, twilio_valid
-from service.inbound import handle_delivery_status, handle_inbound_sms
+from service.inbound import InboundResult, JourneysUnreachable, handle_delivery_status, handle_inbound_sms
 
 log = logging.getLogger("waypoint.api.webhooks")
 
@@ -49,8 +56,11 @@ class WebhookSettings:
 RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "missing or wrong signature"},
     415: {"model": ErrorBody, "description": "wrong content type"},
-    503: {"model": ErrorBody, "description": "this webhook is not configured"},
+    503: {"model": ErrorBody, "description": "this webhook is not configured, or the journey cannot be told now (retry)"},
 }
+RETRY_AFTER_SECONDS = 30
+# The provider ids that name an event in the ledger's inbound_events.
+TWILIO_SMS, TWILIO_STATUS, RESEND = "twilio-sms", "twilio-status", "resend"
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=RESPONSES)
 
 
@@ -99,6 +109,25 @@ async def _twilio_fields(request: Request) -> tuple[dict[str, str], Any] | JSONR
     return dict(params), ledger
 
 
+async def _once(ledger: Any, provider: str, event_id: str,
+                handle: Callable[[], Awaitable[InboundResult]]) -> InboundResult | JSONResponse | None:
+    """Hand an event on once: None for a repeat, 503 (claim released) when the journey cannot be told."""
+    if not await asyncio.to_thread(ledger.claim_inbound, provider, event_id):
+        log.info("%s event %s already taken: ignored", provider, event_id)
+        return None
+    try:
+        return await handle()
+    except JourneysUnreachable as err:
+        await asyncio.to_thread(ledger.release_inbound, provider, event_id)
+        log.warning("%s event %s not taken: %s", provider, event_id, err)
+        return error(503, "the journey service cannot take this event now; retry later",
+                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _twiml() -> Response:
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
 @router.post("/twilio/sms", summary="Twilio: a message comes in (STOP/START keywords)",
              response_class=Response, responses={200: {"content": {"text/xml": {}}, "description": "empty TwiML"}})
 async def twilio_inbound_sms(request: Request) -> Response:
@@ -106,13 +135,18 @@ async def twilio_inbound_sms(request: Request) -> Response:
     if isinstance(got, JSONResponse):
         return got
     fields, ledger = got
-    from_number, body = fields.get("From", ""), fields.get("Body", "")
-    if from_number and len(from_number) <= 32 and len(body) <= 2000:
-        result = await handle_inbound_sms(request.app.state.journeys.client, ledger, from_number, body)
+    sid, from_number, body = fields.get("MessageSid", ""), fields.get("From", ""), fields.get("Body", "")
+    if not (_PROVIDER_ID.match(sid) and from_number and len(from_number) <= 32 and len(body) <= 2000):
+        return _twiml()  # nothing we can take (and name) once
+    client = request.app.state.journeys.client
+    result = await _once(ledger, TWILIO_SMS, sid, lambda: handle_inbound_sms(client, ledger, from_number, body))
+    if isinstance(result, JSONResponse):
+        return result
+    if result is not None:
         log.info("Twilio inbound SMS: %s; %d journey(s) told", "keyword" if result.understood else "not a keyword",
                  len(result.signalled))
     # The journey sends its own confirmation; Twilio gets an empty answer.
-    return Response(EMPTY_TWIML, media_type="text/xml")
+    return _twiml()
 
 
 @router.post("/twilio/status", summary="Twilio: message status callback",
@@ -126,16 +160,23 @@ async def twilio_status(request: Request) -> Response:
     code = fields.get("ErrorCode") or None
     if code is not None and not _PROVIDER_CODE.match(code):
         code = None
-    if _PROVIDER_ID.match(sid) and 0 < len(status) <= 32:
-        result = await handle_delivery_status(request.app.state.journeys.client, ledger, sid, status, code)
+    if not (_PROVIDER_ID.match(sid) and _PROVIDER_CODE.match(status)):
+        return _twiml()
+    client = request.app.state.journeys.client
+    result = await _once(ledger, TWILIO_STATUS, f"{sid}:{status.lower()}",
+                         lambda: handle_delivery_status(client, ledger, sid, status, code))
+    if isinstance(result, JSONResponse):
+        return result
+    if result is not None:
         log.info("Twilio status %s for %s: %s", status[:20] if status.isalpha() else "?", sid,
                  "journey told" if result.signalled else result.detail)
-    return Response(EMPTY_TWIML, media_type="text/xml")
+    return _twiml()
 
 
 class WebhookAck(BaseModel):
     received: bool = True
     understood: bool
+    duplicate: bool = False  # this svix-id was taken before: nothing was done again
 
 
 @router.post("/resend", summary="Resend: e-mail delivery events (signed with Svix)", response_model=WebhookAck,
@@ -164,6 +205,12 @@ async def resend_events(request: Request) -> WebhookAck | JSONResponse:
     ledger = request.app.state.ledger
     if ledger is None:
         return _no_ledger()
-    result = await handle_delivery_status(request.app.state.journeys.client, ledger, email_id, kind[:40])
+    client = request.app.state.journeys.client
+    result = await _once(ledger, RESEND, h.get("svix-id", ""),
+                         lambda: handle_delivery_status(client, ledger, email_id, kind[:40]))
+    if isinstance(result, JSONResponse):
+        return result
+    if result is None:
+        return WebhookAck(understood=True, duplicate=True)
     log.info("Resend event for %s: %s", email_id, "journey told" if result.signalled else result.detail)
     return WebhookAck(understood=result.understood)

@@ -19,6 +19,12 @@ secret, so the table cannot be reversed by hashing every phone number) to the ca
 channel it belongs to, so an inbound reply ("STOP") can be routed. Nothing personal is stored:
 no addresses, names or message text; keys carry only case references and role ids.
 
+``inbound_events`` remembers each provider event the webhooks have taken (Twilio's MessageSid
+for a reply, MessageSid and status for a status callback, Resend's svix-id), so a replayed or
+retried request changes nothing the second time. Twilio's signature has no timestamp: a captured
+request verifies for ever, and only this table makes it harmless. A claim is released again when
+the journey could not be told (Temporal unreachable), so the provider's retry is taken.
+
 Concurrency: several worker processes may share the database. Every method is one short
 transaction; ``begin`` relies on the primary key (insert, and on a conflict read the winner's
 row), and state changes are single conditional ``UPDATE``s (compare-and-set on ``attempts``),
@@ -50,6 +56,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -99,6 +106,16 @@ contacts = Table(
     Column("channel", String(16), nullable=False),
     Column("last_seen", DateTime(timezone=True), nullable=False),
     UniqueConstraint("address_hash", "case_reference", "recipient", "channel", name="uq_contact"),
+)
+
+
+# One row per provider event taken by a webhook (a new table: one CREATE TABLE in a migration).
+inbound_events = Table(
+    "inbound_events",
+    metadata,
+    Column("provider", String(16), primary_key=True),  # twilio-sms, twilio-status, resend
+    Column("event_id", String(160), primary_key=True),  # MessageSid[:status] or svix-id
+    Column("received_at", DateTime(timezone=True), nullable=False),
 )
 
 
@@ -286,6 +303,23 @@ class Ledger:
                 .order_by(contacts.c.last_seen.desc())
             ).all()
         return [(r[0], r[1], r[2]) for r in rows]
+
+    # -- inbound events ---------------------------------------------------------------------
+
+    def claim_inbound(self, provider: str, event_id: str) -> bool:
+        """Record a provider event as taken. False when it was taken before (a repeat)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(inbound_events).values(provider=provider, event_id=event_id, received_at=_now()))
+        except IntegrityError:
+            return False
+        return True
+
+    def release_inbound(self, provider: str, event_id: str) -> None:
+        """Forget a claim whose event could not be handed on, so the provider's retry is taken."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(inbound_events).where(
+                (inbound_events.c.provider == provider) & (inbound_events.c.event_id == event_id)))
 
     # -- internals --------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case_file import Channel
 from domain.commands import ChannelReply, DeliveryReport, DeliveryStatus
@@ -36,6 +36,10 @@ STATUS_WORDS: dict[str, DeliveryStatus] = {
 }
 
 
+class JourneysUnreachable(Exception):
+    """Temporal did not take the signal (unreachable, overloaded): the provider should retry."""
+
+
 @dataclass
 class InboundResult:
     understood: bool
@@ -47,8 +51,12 @@ async def _signal(client: Client, case_reference: str, fact: BaseModel) -> bool:
     try:
         await client.get_workflow_handle(journey_id(case_reference)).signal(signal_name(fact), fact)
         return True
-    except RPCError:
-        return False  # journey closed or gone: nothing to tell
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False  # journey closed or gone: nothing to tell
+        raise JourneysUnreachable(f"signal {name}: Temporal answered {err.status.name if err.status else '?'}") from None
+    except RuntimeError as err:  # the client could not (re)connect to the frontend
+        raise JourneysUnreachable(f"signal {name}: {type(err).__name__}") from None
 
 
 async def handle_inbound_sms(client: Client, ledger: Ledger, from_number: str, body: str) -> InboundResult:

@@ -21,16 +21,15 @@ import pytest_asyncio
 from api.app import ApiSettings, create_app
 from api.signatures import svix_key, svix_signature, svix_valid, twilio_signature, twilio_valid
 from api.webhooks import WebhookSettings
-from domain.state import MessageStatus
 from messaging.ledger import Ledger
 from tests.support.polling import eventually
+from tests.support.webhooks import PHONE, history_length, journey_with_sms_contact, ledger_in, sent_by_provider
 from tests.support.api_harness import api_settings, served
-from tests.conftest import Harness, make_case
+from tests.conftest import Harness
 
 TOKEN = "twilio-auth-token-" + secrets.token_hex(8)
 WHSEC = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 PUBLIC = "https://journeys.waypoint.example"
-PHONE = "+77012345678"  # guardian-1 in examples/case-car-t.json
 
 
 # --- known vectors ---------------------------------------------------------------------------------
@@ -93,7 +92,8 @@ class Hooks:
         return await self.http.post(path, content=urlencode(params), headers={
             "X-Twilio-Signature": signature, "content-type": "application/x-www-form-urlencoded"})
 
-    async def resend(self, event: dict, secret: str = WHSEC, at: int | None = None, msg_id: str = "msg_1") -> httpx.Response:
+    async def resend(self, event: dict, secret: str = WHSEC, at: int | None = None, msg_id: str | None = None) -> httpx.Response:
+        msg_id = msg_id or "msg_" + secrets.token_hex(12)  # Svix gives every event its own id
         body = json.dumps(event).encode()
         at = int(time.time()) if at is None else at
         return await self.http.post("/webhooks/resend", content=body, headers={
@@ -101,12 +101,12 @@ class Hooks:
             "content-type": "application/json"})
 
     async def history(self, ref: str) -> int:
-        return len([e async for e in self.harness.journeys.handle(ref).fetch_history_events()])
+        return await history_length(self.harness, ref)
 
 
 @pytest_asyncio.fixture
 async def hooks(dev: Harness, tmp_path) -> AsyncIterator[Hooks]:
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}", contact_hash_key="test-hash-key-0123456789abcdef")
+    ledger = ledger_in(tmp_path)
     webhooks = WebhookSettings(twilio_auth_token=TOKEN, svix_key=svix_key(WHSEC), public_base_url=PUBLIC)
     app = create_app(dev.settings, dev.journeys, ledger, api_settings(webhooks=webhooks))
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
@@ -115,15 +115,7 @@ async def hooks(dev: Harness, tmp_path) -> AsyncIterator[Hooks]:
 
 
 async def _started(h: Hooks) -> str:
-    case = make_case()
-    await h.harness.journeys.start(case)
-    await eventually(lambda: _has_messages(h, case.case_reference))
-    h.ledger.remember_contact(PHONE, case.case_reference, "guardian-1", "sms")
-    return case.case_reference
-
-
-async def _has_messages(h: Hooks, ref: str) -> bool:
-    return any(m.status == MessageStatus.SENT for m in await h.harness.journeys.messages(ref))
+    return await journey_with_sms_contact(h.harness, h.ledger)
 
 
 async def test_signed_stop_and_start_reach_the_journey_unsigned_ones_change_nothing(hooks: Hooks):
@@ -153,8 +145,9 @@ async def test_signed_stop_and_start_reach_the_journey_unsigned_ones_change_noth
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/xml") and "<Response>" in r.text
     await eventually(lambda: _opted_out(hooks, ref, {"guardian-1": ["sms"]}))
     # Chatter is left for a person; START resubscribes.
-    assert (await hooks.twilio(path, dict(stop, Body="when is the visit?"))).status_code == 200
-    assert (await hooks.twilio(path, dict(stop, Body="START"))).status_code == 200
+    # (each message Twilio sends us has its own MessageSid: a repeated one is ignored)
+    assert (await hooks.twilio(path, dict(stop, Body="when is the visit?", MessageSid="SM" + "b" * 32))).status_code == 200
+    assert (await hooks.twilio(path, dict(stop, Body="START", MessageSid="SM" + "c" * 32))).status_code == 200
     await eventually(lambda: _opted_out(hooks, ref, {}))
 
 
@@ -164,10 +157,8 @@ async def _opted_out(h: Hooks, ref: str, expected: dict) -> bool:
 
 async def test_a_signed_twilio_status_callback_marks_the_message_and_alerts_the_coordinator(hooks: Hooks):
     ref = await _started(hooks)
-    sms = next(m for m in await hooks.harness.journeys.messages(ref) if m.channel.value == "sms")
     sid = "SM" + secrets.token_hex(16)
-    hooks.ledger.begin(sms.key, ref, sms.recipient, "sms", "twilio")
-    hooks.ledger.sent(sms.key, sid)
+    sms = await sent_by_provider(hooks.harness, hooks.ledger, ref, "sms", "twilio", sid)
     path = "/webhooks/twilio/status"
     callback = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003",
                 "AccountSid": "AC" + "0" * 32, "To": PHONE}
@@ -194,10 +185,8 @@ async def _message(h: Hooks, ref: str, key: str, delivery: str):
 
 async def test_resend_events_signed_with_svix_reach_the_message_and_stale_or_forged_ones_do_not(hooks: Hooks):
     ref = await _started(hooks)
-    email = next(m for m in await hooks.harness.journeys.messages(ref) if m.channel.value == "email")
     email_id = "4ef9a417-02e9-4d39-ad75-9611e0fcc33c"
-    hooks.ledger.begin(email.key, ref, email.recipient, "email", "resend")
-    hooks.ledger.sent(email.key, email_id)
+    email = await sent_by_provider(hooks.harness, hooks.ledger, ref, "email", "resend", email_id)
     bounced = {"type": "email.bounced", "created_at": "2026-01-01T00:00:00Z",
                "data": {"email_id": email_id, "to": ["family@example.kz"], "subject": "x"}}
     before = await hooks.history(ref)
@@ -211,11 +200,11 @@ async def test_resend_events_signed_with_svix_reach_the_message_and_stale_or_for
     assert await hooks.history(ref) == before
 
     r = await hooks.resend({"type": "email.opened", "data": {"email_id": email_id}})
-    assert r.status_code == 200 and r.json() == {"received": True, "understood": False}
+    assert r.status_code == 200 and r.json() == {"received": True, "understood": False, "duplicate": False}
     r = await hooks.resend({"type": "email.bounced"})
     assert r.status_code == 422
     r = await hooks.resend(bounced)
-    assert r.status_code == 200 and r.json() == {"received": True, "understood": True}
+    assert r.status_code == 200 and r.json() == {"received": True, "understood": True, "duplicate": False}
     await eventually(lambda: _message(hooks, ref, email.key, "bounced"))
 
 

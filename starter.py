@@ -72,7 +72,7 @@ class InputProblem(Exception):
 
 def build(model: type[BaseModel], what: str, **fields: Any) -> Any:
     try:
-        return model.model_validate({k: v for k, v in fields.items() if v is not None})
+        return model.intake({k: v for k, v in fields.items() if v is not None})
     except ValidationError as err:
         raise InputProblem(describe(err, what)) from None
 

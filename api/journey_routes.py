@@ -180,13 +180,13 @@ async def journey_messages(request: Request, case_reference: CaseReference) -> l
 @router.post("/{case_reference}/records/received", status_code=202, response_model=Accepted,
              responses={**JOURNEY, **COMMAND}, summary="A document store reports a record (a fact: never refused)")
 async def record_received(request: Request, case_reference: CaseReference, event: RecordReceived) -> Accepted:
-    event = await strictly(request, RecordReceived, "record")
+    event = await strictly(request, RecordReceived, "record", context=INTAKE)
     await answer(request, journeys_of(request).report_record_received(case_reference, event))
     return Accepted(case_reference=case_reference)
 
 
 async def _command(request: Request, case_reference: str, cmd: BaseModel) -> JourneySummary:
-    cmd = await strictly(request, type(cmd), "command")
+    cmd = await strictly(request, type(cmd), "command", context=INTAKE)
     summary = await answer(request, journeys_of(request).command(case_reference, cmd))
     log.info("journey %s: %s applied (key %s)", case_reference, update_name(cmd),
              getattr(request.state, "api_key_name", "?"))

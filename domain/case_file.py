@@ -24,6 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from domain.policy import JourneyPolicy, QuietHours
 from domain.records import Holder, RecordType
 from domain.stages import Pathway
+from domain.validation import display_text_problem
 
 # WJ-2026-0001: letters, year, number. Structured on purpose, so a name cannot be one.
 CASE_REFERENCE_PATTERN = r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{3,6}$"
@@ -32,20 +33,29 @@ CaseReference = Annotated[str, Field(pattern=CASE_REFERENCE_PATTERN)]
 StaffId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
 DocumentId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")]
 LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
-DisplayName = Annotated[str, Field(min_length=1, max_length=80)]
-
-
 INTAKE = {"intake": True}
 
 
-def _at_intake(info: ValidationInfo) -> bool:
+def at_intake(info: ValidationInfo) -> bool:
     return bool(info.context and info.context.get("intake"))
+
+
+def _check_display_name(value: str, info: ValidationInfo) -> str:
+    """At intake only (domain.validation.display_text_problem): a journey already running keeps
+    loading whatever it was started with."""
+    problem = display_text_problem(value) if at_intake(info) else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+DisplayName = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_check_display_name)]
 
 
 def _check_timezone(value: str, info: ValidationInfo) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_+\-/]{1,64}", value) or value.startswith("/") or ".." in value:
         raise ValueError("not an IANA time zone name")
-    if not _at_intake(info):
+    if not at_intake(info):
         return value
     try:
         ZoneInfo(value)
@@ -58,7 +68,7 @@ def _check_phone(value: str, info: ValidationInfo) -> str:
     """E.164 numbers only ("+77011234567"); at intake the number must be valid for its country."""
     if not re.fullmatch(r"\+[1-9][0-9]{6,14}", value):
         raise ValueError("phone number must be in E.164 form, e.g. +77012345678")
-    if not _at_intake(info):
+    if not at_intake(info):
         return value
     try:
         parsed = phonenumbers.parse(value, None)
@@ -72,7 +82,7 @@ def _check_phone(value: str, info: ValidationInfo) -> str:
 def _check_email(value: str, info: ValidationInfo) -> str:
     if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]{1,255}", value):
         raise ValueError("not an e-mail address")
-    if not _at_intake(info):
+    if not at_intake(info):
         return value
     try:
         return validate_email(value, check_deliverability=False).normalized

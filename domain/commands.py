@@ -9,26 +9,41 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from domain.appointments import AppointmentKind, Attendee
-from domain.case_file import Channel, DocumentId, LanguageTag, StaffId
+from domain.case_file import INTAKE, Channel, DocumentId, LanguageTag, StaffId, at_intake
 from domain.donors import DonorId, MatchGrade, NextStepHolder, Relation, TypingStatus
 from domain.handover import HandoverAction, HandoverItemType
 from domain.opt_out import Keyword
 from domain.policy import QuietHours
 from domain.records import RecordType, RejectionReason
 from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
+from domain.validation import display_text_problem
+
+
+def _check_note(value: str, info: ValidationInfo) -> str:
+    """Display rules at intake only, so a note a running journey already holds still loads."""
+    problem = display_text_problem(value, multiline=True) if at_intake(info) else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
 
 # Free text from staff. Kept in the (encrypted) workflow state, never in logs or search
 # attributes. Bounded so a journey's state stays small.
-Note = Annotated[str, Field(max_length=500)]
+Note = Annotated[str, Field(max_length=500), AfterValidator(_check_note)]
 
 
 class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def intake(cls, data: object) -> Self:
+        """Validate a command at the front door (API, dashboard, CLI), with every check."""
+        return cls.model_validate(data, context=INTAKE)
 
 
 class RecordReceived(_Command):

@@ -350,9 +350,9 @@ def _record(form: dict[str, str], account: Account) -> BaseModel:
     action = form.get("action", "")
     if action == "received":
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        return RecordReceived.model_validate(
+        return RecordReceived.intake(
             {"record_type": form.get("record_type"), "document_id": f"marked:{account.id}:{stamp}"})
-    return ReviewRecord.model_validate({
+    return ReviewRecord.intake({
         "record_type": form.get("record_type"), "decision": action, "by": account.id,
         **({"reason": form["reason"]} if action == "reject" and form.get("reason") else {}),
     })
@@ -370,7 +370,7 @@ def _milestone(form: dict[str, str], account: Account) -> BaseModel:
     details: dict[str, Any] = {k: form[k].strip() for k in MILESTONE_FIELDS if form.get(k, "").strip()}
     if "eligible" in details:
         details["eligible"] = details["eligible"] == "yes"
-    return ApplyMilestone.model_validate(_with_note({"milestone": form.get("milestone"), "by": account.id, **details}, form))
+    return ApplyMilestone.intake(_with_note({"milestone": form.get("milestone"), "by": account.id, **details}, form))
 
 
 @router.post("/journeys/{ref}/milestone")
@@ -380,7 +380,7 @@ async def milestone_action(request: Request, ref: str) -> Response:
 
 @router.post("/journeys/{ref}/stage")
 async def stage_action(request: Request, ref: str) -> Response:
-    return await _act(request, ref, lambda f, a: AdvanceStage.model_validate({"to_stage": f.get("to_stage"), "by": a.id}))
+    return await _act(request, ref, lambda f, a: AdvanceStage.intake({"to_stage": f.get("to_stage"), "by": a.id}))
 
 
 def _with_note(values: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
@@ -389,18 +389,18 @@ def _with_note(values: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
 
 @router.post("/journeys/{ref}/pause")
 async def pause_action(request: Request, ref: str) -> Response:
-    return await _act(request, ref, lambda f, a: PauseJourney.model_validate(
+    return await _act(request, ref, lambda f, a: PauseJourney.intake(
         _with_note({"reason": f.get("reason"), "by": a.id}, f)))
 
 
 @router.post("/journeys/{ref}/resume")
 async def resume_action(request: Request, ref: str) -> Response:
-    return await _act(request, ref, lambda f, a: ResumeJourney.model_validate({"by": a.id}))
+    return await _act(request, ref, lambda f, a: ResumeJourney.intake({"by": a.id}))
 
 
 @router.post("/journeys/{ref}/consent")
 async def consent_action(request: Request, ref: str) -> Response:
-    return await _act(request, ref, lambda f, a: SetConsent.model_validate({"granted": f.get("granted") == "yes", "by": a.id}))
+    return await _act(request, ref, lambda f, a: SetConsent.intake({"granted": f.get("granted") == "yes", "by": a.id}))
 
 
 @router.post("/journeys/{ref}/close")
@@ -412,12 +412,12 @@ async def close_action(request: Request, ref: str) -> Response:
             return got
         session, account, fields = got
         try:
-            CloseJourney.model_validate(_with_note({"reason": fields.get("reason"), "by": account.id}, fields))
+            CloseJourney.intake(_with_note({"reason": fields.get("reason"), "by": account.id}, fields))
         except ValidationError as err:
             return await _journey_page(request, session, account, ref, 422, error=describe(err, "request"))
         return render(request, "confirm_close.html", session, account, ref=ref, reason=fields.get("reason"),
                       note=fields.get("note", ""), page="journey")
-    return await _act(request, ref, lambda f, a: CloseJourney.model_validate(
+    return await _act(request, ref, lambda f, a: CloseJourney.intake(
         _with_note({"reason": f.get("reason"), "by": a.id}, f)))
 
 

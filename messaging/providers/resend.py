@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import base64
 
-from email.utils import formataddr
 from typing import Any
 
 import httpx
 
 from messaging.delivery_contract import DeliveryRequest, Rendered
+from messaging.providers.addresses import to_header
 from messaging.providers.errors import PermanentDeliveryError, PermanentKind
 from messaging.providers.errors import redact, transient
 from messaging.providers.http import USER_AGENT, classify_http_error, json_object, retry_after_seconds
@@ -64,7 +64,7 @@ class ResendEmail:
     async def send(self, request: DeliveryRequest, message: Rendered) -> str:
         payload: dict[str, Any] = {
             "from": self.from_address,
-            "to": [formataddr((request.to_name, request.to_address)) if request.to_name else request.to_address],
+            "to": [to_header(request.to_name, request.to_address)],
             "subject": message.subject or "",
             "text": message.text,
             "headers": {"Content-Language": message.language},

@@ -26,12 +26,13 @@ import re
 import ssl
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formatdate, parseaddr
 from enum import StrEnum
 
 import aiosmtplib
 
 from messaging.delivery_contract import DeliveryRequest, Rendered
+from messaging.providers.addresses import to_header
 from messaging.providers.errors import PermanentDeliveryError, PermanentKind, TransientDeliveryError, redact, transient
 
 
@@ -56,7 +57,7 @@ def message_id_for(key: str) -> str:
 def build_message(request: DeliveryRequest, message: Rendered, from_address: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = from_address
-    msg["To"] = formataddr((request.to_name, request.to_address)) if request.to_name else request.to_address
+    msg["To"] = to_header(request.to_name, request.to_address)
     msg["Subject"] = message.subject or ""
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = message_id_for(request.key)

@@ -657,3 +657,35 @@ async def test_uncertain_twilio_row_is_never_resent(fake_twilio: FakeTwilio, led
     with pytest.raises(PermanentDeliveryError) as info:
         await sender.send(req, sms())
     assert info.value.kind == PermanentKind.UNCERTAIN and fake_twilio.messages == []
+
+
+# --- address headers: built by the standard library, never by string formatting --------------
+
+HOSTILE_NAME = "Aigerim\r\nBcc: attacker@evil.example"
+
+
+async def test_resend_to_header_cannot_carry_a_second_recipient(fake_resend: FakeResend) -> None:
+    # A name stored before intake refused control characters reaches the provider as one
+    # header line naming our recipient only.
+    req = request(Channel.EMAIL, EMAIL).model_copy(update={"to_name": HOSTILE_NAME})
+    await resend(fake_resend).send(req, mail())
+    [sent] = fake_resend.messages
+    assert sent["to"] == EMAIL
+    assert "\r" not in sent["to_header"] and "\n" not in sent["to_header"] and "evil" not in sent["to_header"]
+
+
+async def test_smtp_to_header_cannot_carry_a_second_recipient(fake_smtp: FakeSmtp) -> None:
+    req = request(Channel.EMAIL, EMAIL).model_copy(update={"to_name": HOSTILE_NAME})
+    await smtp(fake_smtp).send(req, mail())
+    [record] = fake_smtp.messages
+    assert record.rcpt_tos == [EMAIL]
+    assert record.message["Bcc"] is None and "evil" not in str(record.message["To"])
+
+
+async def test_non_latin_names_are_header_encoded(fake_resend: FakeResend, fake_smtp: FakeSmtp) -> None:
+    req = request(Channel.EMAIL, EMAIL).model_copy(update={"to_name": "Айгерим Нұрланқызы"})
+    await resend(fake_resend).send(req, mail())
+    assert fake_resend.messages[0]["to_header"].startswith("=?utf-8?") and fake_resend.messages[0]["to"] == EMAIL
+    await smtp(fake_smtp).send(req, mail())
+    to = fake_smtp.messages[0].message["To"]
+    assert to.addresses[0].display_name == "Айгерим Нұрланқызы" and to.addresses[0].addr_spec == EMAIL

@@ -378,6 +378,7 @@ class FakeResend(FakeHttpProvider):
         record = {
             "id": email_id,
             "to": to,
+            "to_header": (payload.get("to") or [None])[0] if isinstance(payload.get("to"), list) else payload.get("to"),
             "from": payload.get("from"),
             "subject": payload.get("subject"),
             "text": payload.get("text"),

@@ -9,15 +9,14 @@ WAYPOINT_API_KEYS / WAYPOINT_COORDINATORS / WAYPOINT_SESSION_SECRET are set.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import shlex
 import sys
 from pathlib import Path
 
 from api.dashboard.accounts import hash_password
 from api.keys import hash_key, new_key
 from service.codec import new_key_entry
+from service.local_keys import write_private_env
 
 DEV_COORDINATOR = "coord-lin"  # the coordinator of examples/case-car-t.json
 
@@ -40,12 +39,7 @@ def ensure(data_dir: Path) -> Path:
         "WAYPOINT_DEV_PASSWORD": password,
         "WAYPOINT_DEV_API_KEY": key,
     }
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write("# Created by `make run` for local development only. Delete to get new ones.\n")
-        for name, value in values.items():
-            out.write(f"{name}={shlex.quote(value)}\n")
-    return target
+    return write_private_env(target, values, "Created by `make run` for local development only. Delete to get new ones.")
 
 
 def ensure_document_keys(data_dir: Path) -> Path:
@@ -53,11 +47,8 @@ def ensure_document_keys(data_dir: Path) -> Path:
     target = data_dir / "dev-documents.env"
     if target.exists():
         return target
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write("# Created by `make run` for local development only. Losing it loses the documents sealed with it.\n")
-        out.write(f"WAYPOINT_DOCUMENT_KEYS={shlex.quote(new_key_entry('dev-1'))}\n")
-    return target
+    return write_private_env(target, {"WAYPOINT_DOCUMENT_KEYS": new_key_entry("dev-1")},
+                             "Created by `make run` for local development only. Losing it loses the documents sealed with it.")
 
 
 if __name__ == "__main__":

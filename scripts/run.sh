@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The embedded default: Temporal dev server (SQLite in var/), its web UI, and the worker.
 # Installs what is missing first. Ctrl-C stops everything; journeys survive a restart.
+# Safe by default: var/ and everything in it are private to the user, payloads are sealed with a
+# local key made once (var/local-keys.env, 0600), and the web UI decodes them through a codec
+# server on 127.0.0.1 that only answers the local token.
 set -euo pipefail
+umask 077  # every file and folder made from here on (database, WAL, logs, outbox) is the user's alone
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 PY="$(bash scripts/bootstrap.sh)"
@@ -9,7 +13,9 @@ TEMPORAL="$(bash scripts/ensure-temporal.sh)"
 PORT="${WAYPOINT_TEMPORAL_PORT:-7233}"
 UI_PORT="${WAYPOINT_UI_PORT:-8233}"
 DATA="${WAYPOINT_DATA_DIR:-$ROOT/var}"
+CODEC_PORT="${WAYPOINT_CODEC_PORT:-8081}"
 mkdir -p "$DATA"
+chmod -R go-rwx "$DATA"  # also what an earlier, world-readable run left behind
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$PORT}"
 export WAYPOINT_OUTBOX_DIR="${WAYPOINT_OUTBOX_DIR:-$DATA/outbox}"
 # With the outbox as provider the ledger only remembers whom each journey wrote to (replies).
@@ -25,6 +31,17 @@ if [ -z "${WAYPOINT_DOCUMENT_KEYS:-}${WAYPOINT_CASE_LINK_BASE:-}" ]; then
   set -a; . "$DOC_ENV"; set +a
 fi
 
+# Payload encryption from the first journey: a local key, unless keys are configured.
+CODEC_NOTE="    Payloads        : encrypted with WAYPOINT_PAYLOAD_KEYS (configured)"
+UI_CODEC=()
+if [ -z "${WAYPOINT_PAYLOAD_KEYS:-}" ]; then
+  KEYS_ENV="$("$PY" -m service.local_keys "$DATA")"
+  set -a; . "$KEYS_ENV"; set +a
+  UI_CODEC=(--ui-codec-endpoint "http://127.0.0.1:$CODEC_PORT/ui/$WAYPOINT_CODEC_TOKEN")
+  CODEC_NOTE="    Payloads        : encrypted with the local key in $KEYS_ENV (keep it; the UI decodes via 127.0.0.1:$CODEC_PORT)
+    Other terminals : set -a; . $KEYS_ENV; set +a   (before starter.py, so it reads and writes sealed payloads)"
+fi
+
 mapfile -t SA_FLAGS < <("$PY" -c 'from workflows.search_attributes import dev_server_flags; print("\n".join(dev_server_flags()))')
 
 pids=()
@@ -37,7 +54,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" \
-  --db-filename "$DATA/temporal.sqlite" --log-level warn "${SA_FLAGS[@]}" \
+  --db-filename "$DATA/temporal.sqlite" --log-level warn "${SA_FLAGS[@]}" "${UI_CODEC[@]}" \
   >"$DATA/temporal-server.log" 2>&1 &
 pids+=($!)
 
@@ -52,6 +69,12 @@ READY="$DATA/worker.ready"
 rm -f "$READY"
 WAYPOINT_READY_FILE="$READY" "$PY" worker.py &
 pids+=($!)
+
+if [ -n "${WAYPOINT_CODEC_TOKEN:-}" ]; then
+  WAYPOINT_CODEC_PORT="$CODEC_PORT" WAYPOINT_CODEC_CORS_ORIGINS="http://127.0.0.1:$UI_PORT,http://localhost:$UI_PORT" \
+    "$PY" -m service.codec_server &
+  pids+=($!)
+fi
 
 # The HTTP API and coordinator dashboard. Without configured keys/accounts, a dev API key and a
 # dev coordinator account are created once in $DATA/dev-api.env (local runs only).
@@ -93,6 +116,7 @@ cat <<MSG
     Dashboard       : http://127.0.0.1:$API_PORT/dashboard/
     Family page     : the link in each guardian's message ($WAYPOINT_PUBLIC_BASE_URL/family/<token>; documents sealed in $DATA/documents)
     HTTP API        : http://127.0.0.1:$API_PORT/docs   (OpenAPI; see docs/http-api.md)
+$CODEC_NOTE
 $DEV_NOTE
 
   In another terminal:

@@ -8,6 +8,12 @@ Endpoints follow Temporal's remote codec protocol: ``POST /decode`` and ``POST /
 JSON body ``{"payloads": [...]}`` (payloads in protobuf JSON form). Callers send
 ``Authorization: Bearer <token>``; tokens are stored as SHA-256 hashes and compared in constant
 time. CORS is open only to the configured UI origins.
+
+The Temporal UI of a dev server cannot send a bearer token of its own, so the same endpoints are
+also served under ``/ui/<token>/`` and the UI is given that URL as its codec endpoint (`make
+run` does this with the local token from ``service.local_keys``). The access log is off, so the
+token never lands in a log. A payload that does not open (tampered, truncated, another key)
+is answered 422.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import hmac
 import os
 from collections.abc import Mapping, Sequence
 
+from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -43,10 +50,13 @@ def create_app(codec: EncryptionCodec, token_hashes: Sequence[str], cors_origins
     )
     hashes = [h.lower() for h in token_hashes]
 
-    def authorise(request: Request) -> None:
+    def authorise(request: Request, path_token: str | None = None) -> None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        presented = token_hash(token.strip()) if scheme.lower() == "bearer" and token else ""
-        if not presented or not any(hmac.compare_digest(presented, h) for h in hashes):
+        if path_token is None and scheme.lower() == "bearer":
+            path_token = token.strip()
+        presented = token_hash(path_token) if path_token else ""
+        found = [hmac.compare_digest(presented, h) for h in hashes] if presented else []
+        if not any(found):
             raise HTTPException(status_code=401, detail="a valid bearer token is required")
 
     async def payloads_of(request: Request) -> list[Payload]:
@@ -61,17 +71,30 @@ def create_app(codec: EncryptionCodec, token_hashes: Sequence[str], cors_origins
     async def answer(payloads: list[Payload]) -> JSONResponse:
         return JSONResponse(json_format.MessageToDict(Payloads(payloads=payloads)))
 
+    async def decoded(request: Request) -> JSONResponse:
+        try:
+            return await answer(await codec.decode(await payloads_of(request)))
+        except (ValueError, InvalidTag):
+            raise HTTPException(status_code=422, detail="a payload could not be decrypted with the configured keys") from None
+
     @app.post("/decode")
     async def decode(request: Request) -> JSONResponse:
         authorise(request)
-        try:
-            return await answer(await codec.decode(await payloads_of(request)))
-        except ValueError:
-            raise HTTPException(status_code=422, detail="a payload could not be decrypted with the configured keys") from None
+        return await decoded(request)
 
     @app.post("/encode")
     async def encode(request: Request) -> JSONResponse:
         authorise(request)
+        return await answer(await codec.encode(await payloads_of(request)))
+
+    @app.post("/ui/{token}/decode", include_in_schema=False)
+    async def ui_decode(request: Request, token: str) -> JSONResponse:
+        authorise(request, token)
+        return await decoded(request)
+
+    @app.post("/ui/{token}/encode", include_in_schema=False)
+    async def ui_encode(request: Request, token: str) -> JSONResponse:
+        authorise(request, token)
         return await answer(await codec.encode(await payloads_of(request)))
 
     return app
@@ -83,6 +106,9 @@ def app_from_env(env: Mapping[str, str] | None = None) -> FastAPI:
     if codec is None:
         raise SystemExit("WAYPOINT_PAYLOAD_KEYS is not set: there is nothing to decode")
     hashes = [h.strip() for h in e.get("WAYPOINT_CODEC_TOKENS", "").split(",") if h.strip()]
+    local = e.get("WAYPOINT_CODEC_TOKEN", "").strip()  # the local token of `make run` (service.local_keys)
+    if local:
+        hashes.append(token_hash(local))
     if not hashes:
         raise SystemExit("WAYPOINT_CODEC_TOKENS (SHA-256 hashes of bearer tokens) is not set")
     origins = [o.strip() for o in e.get("WAYPOINT_CODEC_CORS_ORIGINS", "http://127.0.0.1:8233").split(",") if o.strip()]
@@ -93,4 +119,5 @@ if __name__ == "__main__":
     import uvicorn
 
     uvicorn.run(app_from_env(), host=os.environ.get("WAYPOINT_CODEC_HOST", "127.0.0.1"),
-                port=int(os.environ.get("WAYPOINT_CODEC_PORT", "8081")))
+                port=int(os.environ.get("WAYPOINT_CODEC_PORT", "8081")), access_log=False, server_header=False,
+                log_level=os.environ.get("WAYPOINT_LOG_LEVEL", "INFO").lower())

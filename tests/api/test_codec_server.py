@@ -62,3 +62,14 @@ async def test_cors_allows_the_ui_origin_only(server):
         assert allowed.headers.get("access-control-allow-origin") == UI
         other = await http.options(f"{url}/decode", headers={**pre, "Origin": "https://evil.example"})
         assert other.headers.get("access-control-allow-origin") is None
+
+
+async def test_a_tampered_or_truncated_ciphertext_is_a_clean_422(server):
+    url, codec = server
+    [sealed] = await codec.encode([Payload(metadata={"encoding": b"json/plain"}, data=b'{"name":"Aigerim"}')])
+    flipped = Payload(metadata=sealed.metadata, data=sealed.data[:-1] + bytes([sealed.data[-1] ^ 1]))
+    short = Payload(metadata=sealed.metadata, data=sealed.data[:5])
+    async with httpx.AsyncClient() as http:
+        for bad in (flipped, short):
+            r = await http.post(f"{url}/decode", content=body([bad]), headers={"Authorization": f"Bearer {TOKEN}"})
+            assert r.status_code == 422 and "Aigerim" not in r.text

@@ -197,6 +197,8 @@ async def resend_events(request: Request) -> WebhookAck | JSONResponse:
         event = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return error(422, "invalid event: body: not valid JSON")
+    except RecursionError:  # signed, but nested deeper than any event: refused, not a crash
+        return error(422, "invalid event: body: nested too deeply")
     kind = event.get("type") if isinstance(event, dict) else None
     data = event.get("data") if isinstance(event, dict) else None
     email_id = data.get("email_id") if isinstance(data, dict) else None

@@ -226,3 +226,15 @@ def test_webhook_secrets_come_from_the_environment_and_are_never_shown():
     with pytest.raises(ValueError, match="RESEND_WEBHOOK_SECRET") as err:
         ApiSettings.from_env({"RESEND_WEBHOOK_SECRET": "whsec_%%%"})
     assert "%%%" not in str(err.value)
+
+
+async def test_a_signed_resend_body_nested_too_deep_is_a_clean_422(hooks: Hooks):
+    for depth in (1_000, 30_000):  # (30,000 deep still fits the 64 KB body limit)
+        deep = '{"type": "email.bounced", "data": ' + "[" * depth + "]" * depth + "}"
+        body = deep.encode()
+        at = int(time.time())
+        msg_id = "msg_" + secrets.token_hex(8)
+        r = await hooks.http.post("/webhooks/resend", content=body, headers={
+            "svix-id": msg_id, "svix-timestamp": str(at), "svix-signature": svix_reference(WHSEC, msg_id, at, body),
+            "content-type": "application/json"})
+        assert r.status_code == 422, r.text

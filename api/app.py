@@ -42,6 +42,7 @@ API_ENV = (
     "WAYPOINT_API_MAX_BODY_BYTES",
     "WAYPOINT_COORDINATORS",
     "WAYPOINT_SESSION_SECRET",
+    "WAYPOINT_SESSION_STORE_URL",
     "TWILIO_AUTH_TOKEN",
     "RESEND_WEBHOOK_SECRET",
     *FAMILY_ENV,
@@ -56,6 +57,7 @@ class ApiSettings:
     webhooks: WebhookSettings
     coordinators: Any = None  # api.dashboard.accounts.Coordinators, when the dashboard is on
     session_secret: str | None = None
+    session_store_url: str = "sqlite://"  # dashboard sessions; the default keeps them in memory
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     call_timeout: float = CALL_TIMEOUT_SECONDS
     secure_cookies: bool = False
@@ -86,6 +88,7 @@ class ApiSettings:
             ),
             coordinators=coordinators or None,
             session_secret=session_secret,
+            session_store_url=(env.get("WAYPOINT_SESSION_STORE_URL") or "").strip() or "sqlite://",
             max_body_bytes=int(raw_limit) if raw_limit else DEFAULT_MAX_BODY_BYTES,
             secure_cookies=bool(public and public.startswith("https://")),
         )
@@ -109,8 +112,10 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
     app.include_router(webhook_router)
     if api.coordinators:
         from api.dashboard.routes import install as install_dashboard  # noqa: PLC0415
+        from api.dashboard.session_store import SessionStore  # noqa: PLC0415
 
-        install_dashboard(app, api.coordinators, api.session_secret or "", secure_cookies=api.secure_cookies)
+        install_dashboard(app, api.coordinators, api.session_secret or "", secure_cookies=api.secure_cookies,
+                          store=SessionStore(api.session_store_url))
     if family is not None:
         from api.family.downloads import install as install_downloads  # noqa: PLC0415
         from api.family.routes import install as install_family  # noqa: PLC0415

@@ -30,6 +30,7 @@ if [ -z "${WAYPOINT_DOCUMENT_KEYS:-}${WAYPOINT_CASE_LINK_BASE:-}" ]; then
   DOC_ENV="$("$PY" -m api.dev_defaults --document-keys "$DATA")"
   set -a; . "$DOC_ENV"; set +a
 fi
+export WAYPOINT_SESSION_STORE_URL="${WAYPOINT_SESSION_STORE_URL:-sqlite:///$DATA/sessions.sqlite}"  # dashboard sessions survive a restart
 
 # Payload encryption from the first journey: a local key, unless keys are configured.
 CODEC_NOTE="    Payloads        : encrypted with WAYPOINT_PAYLOAD_KEYS (configured)"

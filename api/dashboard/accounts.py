@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from api.dashboard.session_store import credential_of
+
 _ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 LANGUAGES = ("en", "zh")
 _hasher = PasswordHasher()
@@ -80,6 +82,12 @@ class Coordinators:
 
     def get(self, account_id: str | None) -> Account | None:
         return self.accounts.get(account_id or "")
+
+    def credential(self, account_id: str) -> str | None:
+        """The fingerprint of the account's current password (None: no such account); sessions
+        opened with another password end."""
+        account = self.get(account_id)
+        return credential_of(account.password_hash) if account else None
 
     @classmethod
     def parse(cls, data: object) -> "Coordinators":

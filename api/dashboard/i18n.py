@@ -26,6 +26,8 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extrac
 # Words chosen at run time, by key (a Today reason's code, a done/error message's key).
 MESSAGES: dict[str, str] = {
     "bad_login": N_("Wrong coordinator id or password."),
+    "locked": N_("Too many failed sign-ins. Wait a few minutes, then try again."),
+    "busy": N_("This journey is busy with other changes. Try again in a moment."),
     "csrf": N_("This form has expired. Please try again."),
     "unavailable": N_("The journey service did not answer. Try again shortly."),
     "not_found": N_("No journey with that case reference."),

@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,10 @@ from temporalio.service import RPCError
 from api.dashboard.accounts import Account, Coordinators
 from api.dashboard.i18n import DOMAIN, LANGUAGES, Words
 from api.dashboard.picture import picture
+from api.dashboard.brake import SignInBrake
 from api.dashboard.session import LANG_COOKIE, Session, Sessions
 from api.dashboard.partial import partial_status
+from api.dashboard.session_store import SessionStore
 from domain.case_file import CASE_REFERENCE_PATTERN
 from domain.appointments import AppointmentKind
 from domain.commands import (
@@ -83,10 +86,15 @@ def _templates(lang: str) -> Jinja2Templates:
 
 
 class Dashboard:
-    def __init__(self, coordinators: Coordinators, sessions: Sessions) -> None:
+    def __init__(self, coordinators: Coordinators, sessions: Sessions, brake: SignInBrake) -> None:
         self.coordinators = coordinators
         self.sessions = sessions
+        self.brake = brake
+        self.clock: Callable[[], float] = time.time  # what sessions and the brake read as now
         self.templates = {lang: _templates(lang) for lang in LANGUAGES}
+
+    def session(self, request: Request) -> Session:
+        return self.sessions.read(request, self.clock())
 
 
 def _dash(request: Request) -> Dashboard:
@@ -106,7 +114,7 @@ def _lang(request: Request, account: Account | None = None) -> str:
 
 def _signed_in(request: Request) -> tuple[Session, Account]:
     d = _dash(request)
-    session = d.sessions.read(request)
+    session = d.session(request)
     account = d.coordinators.get(session.coordinator)
     if session.fresh or account is None:
         raise SignInRequired()
@@ -139,7 +147,7 @@ def _safe_next(value: object) -> str:
 @router.get("/login")
 async def login_page(request: Request, next: str = "/dashboard/") -> Response:
     d = _dash(request)
-    session = d.sessions.read(request)
+    session = d.session(request)
     if not session.fresh and d.coordinators.get(session.coordinator):
         return RedirectResponse(_safe_next(next), status_code=303)
     return render(request, "login.html", session, None, next=_safe_next(next))
@@ -149,21 +157,34 @@ async def login_page(request: Request, next: str = "/dashboard/") -> Response:
 async def login(request: Request) -> Response:
     d = _dash(request)
     form = await request.form()
-    session = d.sessions.read(request)
+    session = d.session(request)
     if not d.sessions.csrf_ok(session, form.get("csrf_token")):
         fresh = Session(None, secrets.token_urlsafe(32), fresh=True)
         return render(request, "login.html", fresh, None, status=403, error="csrf", next=_safe_next(form.get("next")))
     account_id, password = form.get("account"), form.get("password")
-    account = None
-    if isinstance(account_id, str) and isinstance(password, str) and len(account_id) <= 40 and len(password) <= 200:
-        account = await asyncio.to_thread(d.coordinators.authenticate, account_id, password)
+    if not (isinstance(account_id, str) and isinstance(password, str) and len(account_id) <= 40 and len(password) <= 200):
+        account_id, password = "", ""
+    who, address, now = account_id.strip().lower(), request.client.host if request.client else "?", d.clock()
+    wait = d.brake.retry_after(who, address, now)
+    if wait:
+        response = render(request, "login.html", session, None, status=429, error="locked",
+                          next=_safe_next(form.get("next")))
+        response.headers["Retry-After"] = str(wait)
+        return response
+    account = await asyncio.to_thread(d.coordinators.authenticate, who, password) if who and password else None
     if account is None:
+        for kind, delay in d.brake.failed(who, address, now).items():
+            # The account id only when it is one of ours (a mistyped one could be anything).
+            named = who if kind == "account" and d.coordinators.get(who) else "an unknown account"
+            log.warning("dashboard sign-in locked for %s s: too many failures for %s", delay,
+                        named if kind == "account" else "one client address")
         log.info("dashboard sign-in refused")
         return render(request, "login.html", session, None, status=401, error="bad_login",
                       next=_safe_next(form.get("next")))
+    d.brake.succeeded(who)
     log.info("dashboard sign-in: %s", account.id)
     response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
-    d.sessions.write(response, Session(account.id, secrets.token_urlsafe(32)))  # a new token after sign-in
+    d.sessions.open(response, account.id, now)  # a new session id and CSRF token after sign-in
     return response
 
 
@@ -171,11 +192,26 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     d = _dash(request)
     form = await request.form()
-    session = d.sessions.read(request)
+    session = d.session(request)
     if not d.sessions.csrf_ok(session, form.get("csrf_token")):
         return RedirectResponse("/dashboard/", status_code=303)
     response = RedirectResponse("/dashboard/login", status_code=303)
-    d.sessions.clear(response)
+    d.sessions.end(response, session)
+    return response
+
+
+@router.post("/sessions/end-all")
+async def end_all_sessions(request: Request) -> Response:
+    """Sign out everywhere: every session of this coordinator ends (a lost phone, a shared PC)."""
+    got = await _form(request)
+    if isinstance(got, Response):
+        return got
+    session, account, _ = got
+    sessions = _dash(request).sessions
+    ended = sessions.store.end_all(account.id)
+    log.info("dashboard: %s ended all their sessions (%d)", account.id, ended)
+    response = RedirectResponse("/dashboard/login", status_code=303)
+    sessions.end(response, session)
     return response
 
 
@@ -444,8 +480,10 @@ async def appointment_action(request: Request, ref: str) -> Response:
     return await _act(request, ref, _appointment)
 
 
-def install(app: FastAPI, coordinators: Coordinators, secret: str, secure_cookies: bool) -> None:
-    app.state.dashboard = Dashboard(coordinators, Sessions(secret, secure_cookies))
+def install(app: FastAPI, coordinators: Coordinators, secret: str, secure_cookies: bool,
+            store: SessionStore | None = None) -> None:
+    sessions = Sessions(secret, secure_cookies, store or SessionStore(), coordinators.credential)
+    app.state.dashboard = Dashboard(coordinators, sessions, SignInBrake())
     app.include_router(router)
     app.mount("/dashboard/static", StaticFiles(directory=str(HERE / "static")), name="dashboard-static")
 

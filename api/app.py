@@ -21,6 +21,9 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from api import errors
+from api.access_log import AccessLog
+from api.docs import install as install_docs
+from api.headers import SecurityHeaders
 from api.family import FamilyParts, family_parts
 from api.guards import ApiKeyGuard, BodyLimit
 from api.journey_routes import router as journey_router
@@ -97,6 +100,8 @@ class ApiSettings:
 def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, api: ApiSettings,
                family: FamilyParts | None = None) -> FastAPI:
     app = FastAPI(
+        docs_url=None,  # served by api.docs from a package, never from a CDN
+        redoc_url=None,
         title="Waypoint Journeys",
         version="1.0.0",
         description="Start, read and steer families' journeys toward treatment abroad. "
@@ -108,6 +113,7 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
     app.state.webhooks = api.webhooks
     app.state.call_timeout = api.call_timeout
     errors.install(app)
+    install_docs(app)
     app.include_router(journey_router)
     app.include_router(webhook_router)
     if api.coordinators:
@@ -135,6 +141,8 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
     # Outermost first: the key is checked before the body is read or its size is known.
     app.add_middleware(BodyLimit, max_bytes=api.max_body_bytes)
     app.add_middleware(ApiKeyGuard, keys=api.keys)
+    app.add_middleware(SecurityHeaders, https=api.secure_cookies)  # on every answer, refusals included
+    app.add_middleware(AccessLog)
     return app
 
 
@@ -158,7 +166,7 @@ async def serve(env: Mapping[str, str]) -> None:
              f"on ({family.documents.objects.describe()})" if family else "off (WAYPOINT_CASE_LINK_BASE)",
              "on" if api.webhooks.twilio_auth_token else "off", "on" if api.webhooks.svix_key else "off")
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(),
-                            proxy_headers=False, server_header=False)
+                            proxy_headers=False, server_header=False, access_log=False)  # api.access_log instead
     await uvicorn.Server(config).serve()
 
 

@@ -12,8 +12,16 @@ from __future__ import annotations
 
 from api.guards import ASGIApp, Message, Receive, Scope, Send
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def content_security_policy(script_hashes: str = "") -> str:
+    """Our own origin only; ``script_hashes`` ('sha256-...') allows a page's own inline scripts."""
+    scripts = f"'self' {script_hashes}".strip()
+    return (f"default-src 'self'; script-src {scripts}; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+CSP = content_security_policy()
 CACHEABLE = ("/dashboard/static/", "/docs/assets/")
 
 

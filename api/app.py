@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse
 
 from api import errors
 from api.access_log import AccessLog
+from api.command_gate import CommandGate
 from api.docs import install as install_docs
 from api.headers import SecurityHeaders
 from api.family import FamilyParts, family_parts
@@ -112,6 +113,7 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
     app.state.ledger = ledger
     app.state.webhooks = api.webhooks
     app.state.call_timeout = api.call_timeout
+    app.state.command_gate = CommandGate()  # one command per journey at a time from this process
     errors.install(app)
     install_docs(app)
     app.include_router(journey_router)

@@ -16,7 +16,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.command_gate import RETRY_AFTER_SECONDS, JourneyBusyNow
 
 from service.journeys import CommandRefused, JourneyBusy, JourneyClosed, JourneyError, JourneyNotFound
 
@@ -65,6 +67,7 @@ COMMON: Responses = {
 JOURNEY: Responses = {404: {"model": ErrorBody, "description": "no journey with that case reference"}}
 COMMAND: Responses = {
     409: {"model": ErrorBody, "description": "refused by the journey (the validator's message), or closed"},
+    429: {"model": ErrorBody, "description": "the journey is busy with other commands; retry after Retry-After seconds"},
     415: {"model": ErrorBody, "description": "the body must be application/json"},
 }
 
@@ -107,7 +110,22 @@ def install(app: FastAPI) -> None:
     async def _busy(request: Request, exc: JourneyBusy) -> JSONResponse:
         return error(503, str(exc), headers={"Retry-After": "5"})
 
+    @app.exception_handler(JourneyBusyNow)
+    async def _busy_now(request: Request, exc: JourneyBusyNow) -> JSONResponse:
+        return busy(str(exc))
+
     @app.exception_handler(RPCError)
     async def _rpc(request: Request, exc: RPCError) -> JSONResponse:
         log.warning("Temporal call failed: %s", exc.status.name if exc.status else "unknown")
+        if journey_busy(exc):
+            return busy("the journey is busy with other commands; retry shortly")
         return error(503, "the journey service is unavailable; try again shortly", headers={"Retry-After": "5"})
+
+
+def journey_busy(exc: RPCError) -> bool:
+    """Temporal's per-journey limits (updates in flight): the journey is busy, the service is not."""
+    return exc.status == RPCStatusCode.RESOURCE_EXHAUSTED
+
+
+def busy(detail: str) -> JSONResponse:
+    return error(429, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -187,7 +187,8 @@ async def record_received(request: Request, case_reference: CaseReference, event
 
 async def _command(request: Request, case_reference: str, cmd: BaseModel) -> JourneySummary:
     cmd = await strictly(request, type(cmd), "command", context=INTAKE)
-    summary = await answer(request, journeys_of(request).command(case_reference, cmd))
+    async with request.app.state.command_gate.turn(case_reference):
+        summary = await answer(request, journeys_of(request).command(case_reference, cmd))
     log.info("journey %s: %s applied (key %s)", case_reference, update_name(cmd),
              getattr(request.state, "api_key_name", "?"))
     return summary

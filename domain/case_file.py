@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from domain.policy import JourneyPolicy, QuietHours
 from domain.records import Holder, RecordType
 from domain.stages import Pathway
-from domain.validation import display_text_problem
+from domain.validation import INTAKE, at_intake, display_text_problem
 
 # WJ-2026-0001: letters, year, number. Structured on purpose, so a name cannot be one.
 CASE_REFERENCE_PATTERN = r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{3,6}$"
@@ -33,13 +33,6 @@ CaseReference = Annotated[str, Field(pattern=CASE_REFERENCE_PATTERN)]
 StaffId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
 DocumentId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")]
 LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
-INTAKE = {"intake": True}
-
-
-def at_intake(info: ValidationInfo) -> bool:
-    return bool(info.context and info.context.get("intake"))
-
-
 def _check_display_name(value: str, info: ValidationInfo) -> str:
     """At intake only (domain.validation.display_text_problem): a journey already running keeps
     loading whatever it was started with."""

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from domain.sms_caps import SmsCaps
+from domain.validation import at_intake
+
+
+# The shortest chase step a case file may ask for (the demo and tests count in seconds; anything
+# shorter only floods the journey's history with timers).
+MIN_CHASE_STEP = timedelta(seconds=1)
 
 
 class ChasePolicy(BaseModel):
@@ -26,10 +32,14 @@ class ChasePolicy(BaseModel):
     records_deadline: timedelta = timedelta(days=21)
 
     @model_validator(mode="after")
-    def _positive(self) -> "ChasePolicy":
+    def _positive(self, info: ValidationInfo) -> "ChasePolicy":
+        # The lower bound only at intake: a journey already running keeps loading its policy.
+        strict = at_intake(info)
         for name in ("first_reminder_after", "reminder_interval", "records_deadline"):
             if getattr(self, name) <= timedelta(0):
                 raise ValueError(f"{name} must be a positive duration")
+            if strict and getattr(self, name) < MIN_CHASE_STEP:
+                raise ValueError(f"{name} must be at least {int(MIN_CHASE_STEP.total_seconds())} second")
         return self
 
 

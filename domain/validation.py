@@ -6,7 +6,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pydantic import ValidationError
+from pydantic import ValidationError, ValidationInfo
+
+# Validation context for the front door (CLI, API, dashboard): the checks that need library data
+# or that rules added later may tighten run only there, never when a running journey loads.
+INTAKE = {"intake": True}
+
+
+def at_intake(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("intake"))
+
 
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
 

@@ -26,8 +26,10 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, ValidationError
 from temporalio.service import RPCError
 
+from api.command_gate import RETRY_AFTER_SECONDS, JourneyBusyNow
 from api.dashboard.accounts import Account, Coordinators
 from api.dashboard.i18n import DOMAIN, LANGUAGES, Words
+from api.errors import journey_busy
 from api.dashboard.picture import picture
 from api.dashboard.brake import SignInBrake
 from api.dashboard.session import LANG_COOKIE, Session, Sessions
@@ -361,15 +363,28 @@ async def _act(request: Request, ref: str, build: Any) -> Response:
             await _journeys(request).report_record_received(ref, cmd)
             await _settled(_journeys(request), ref, cmd.record_type.value)
         else:
-            await asyncio.wait_for(_journeys(request).command(ref, cmd), timeout=30)
+            async with request.app.state.command_gate.turn(ref):
+                await asyncio.wait_for(_journeys(request).command(ref, cmd), timeout=30)
     except (CommandRefused, JourneyClosed) as refused:
         return await _journey_page(request, session, account, ref, 409, error=str(refused))
     except JourneyNotFound:
         return render(request, "error.html", session, account, status=404, message="not_found")
-    except (RPCError, JourneyError, TimeoutError):
+    except JourneyBusyNow:
+        return _busy(request, session, account)
+    except RPCError as err:
+        if journey_busy(err):
+            return _busy(request, session, account)
+        return render(request, "error.html", session, account, status=503, message="unavailable")
+    except (JourneyError, TimeoutError):
         return render(request, "error.html", session, account, status=503, message="unavailable")
     log.info("dashboard: %s on %s by %s", done, ref, account.id)
     return RedirectResponse(f"/dashboard/journeys/{quote(ref)}?done={done}", status_code=303)
+
+
+def _busy(request: Request, session: Session, account: Account) -> Response:
+    response = render(request, "error.html", session, account, status=429, message="busy")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 async def _settled(journeys: Journeys, ref: str, record_type: str, timeout: float = 5.0) -> None:

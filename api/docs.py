@@ -35,11 +35,12 @@ def _policy(html: str) -> str:
 def install(app: FastAPI) -> None:
     """Call on an app built with ``docs_url=None, redoc_url=None``."""
     app.mount(ASSETS_URL, StaticFiles(directory=str(ASSETS)), name="docs-assets")
-    page = get_swagger_ui_html(
+    html = get_swagger_ui_html(
         openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - API",
         swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
         swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
-    ).body.decode()
+    ).body
+    page = bytes(html).decode()
     policy = _policy(page)
 
     @app.get("/docs", include_in_schema=False)

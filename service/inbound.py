@@ -48,8 +48,9 @@ class InboundResult:
 
 
 async def _signal(client: Client, case_reference: str, fact: BaseModel) -> bool:
+    name = signal_name(fact)
     try:
-        await client.get_workflow_handle(journey_id(case_reference)).signal(signal_name(fact), fact)
+        await client.get_workflow_handle(journey_id(case_reference)).signal(name, fact)
         return True
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:

@@ -169,10 +169,10 @@ async def login(request: Request) -> Response:
     who, address, now = account_id.strip().lower(), request.client.host if request.client else "?", d.clock()
     wait = d.brake.retry_after(who, address, now)
     if wait:
-        response = render(request, "login.html", session, None, status=429, error="locked",
-                          next=_safe_next(form.get("next")))
-        response.headers["Retry-After"] = str(wait)
-        return response
+        locked = render(request, "login.html", session, None, status=429, error="locked",
+                        next=_safe_next(form.get("next")))
+        locked.headers["Retry-After"] = str(wait)
+        return locked
     account = await asyncio.to_thread(d.coordinators.authenticate, who, password) if who and password else None
     if account is None:
         for kind, delay in d.brake.failed(who, address, now).items():

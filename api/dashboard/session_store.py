@@ -17,7 +17,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import Boolean, Column, ColumnElement, Float, MetaData, String, Table, delete, insert, select, update
 
 from messaging.ledger import _make_engine
 
@@ -88,7 +88,7 @@ class SessionStore:
     def end_all(self, coordinator: str) -> int:
         return self._end(dashboard_sessions.c.coordinator == coordinator)
 
-    def _end(self, where) -> int:  # type: ignore[no-untyped-def]
+    def _end(self, where: ColumnElement[bool]) -> int:
         with self.engine.begin() as conn:
             return conn.execute(update(dashboard_sessions).where(where, dashboard_sessions.c.ended.is_(False))
                                 .values(ended=True)).rowcount

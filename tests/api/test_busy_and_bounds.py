@@ -87,4 +87,4 @@ async def test_policy_durations_below_a_second_are_refused(http: httpx.AsyncClie
     for field in ("first_reminder_after", "reminder_interval", "records_deadline"):
         data = case_data(policy={"chase": {field: "PT0.001S"}})
         r = await http.post("/journeys", json=data)
-        assert r.status_code == 422 and f"policy.chase" in r.json()["detail"] and field in r.json()["detail"], r.text
+        assert r.status_code == 422 and "policy.chase" in r.json()["detail"] and field in r.json()["detail"], r.text

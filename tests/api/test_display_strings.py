@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from temporalio.service import RPCError
 
 from api.app import create_app
 from tests.api.test_starter_cli import cli, one_clear_line, write_case
@@ -50,7 +51,7 @@ async def test_a_hostile_guardian_name_is_refused_over_http_naming_the_field(htt
     assert r.status_code == 422, r.text
     detail = r.json()["detail"]
     assert "guardians.0.name" in detail and "Aigerim" not in detail
-    with pytest.raises(Exception):
+    with pytest.raises(RPCError):  # NOT_FOUND: nothing was started
         await dev.journeys.handle(data["case_reference"]).describe()
 
 
@@ -83,5 +84,5 @@ async def test_the_cli_refuses_a_hostile_name_with_exit_2_naming_the_field(dev: 
     data = _with_guardian_name(HOSTILE["CR/LF and a header"])
     line = one_clear_line(await cli(dev, "start", write_case(tmp_path, data)))
     assert "guardians.0.name" in line and "attacker" not in line
-    with pytest.raises(Exception):
+    with pytest.raises(RPCError):  # NOT_FOUND: nothing was started
         await dev.journeys.handle(data["case_reference"]).describe()

@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test demo unit bench
+.PHONY: run test demo unit bench lock
 
 run:  ## dev server (SQLite in var/) + web UI + worker
 	bash scripts/run.sh
@@ -15,3 +15,6 @@ unit:  ## tests that need no server (no Temporal, no browser)
 
 bench:  ## journeys against a same-work minimal workflow, same-run ratios (ARGS="--journeys 1000 --dashboard")
 	bash scripts/bench.sh $(ARGS)
+
+lock:  ## regenerate requirements.lock and requirements-dev.lock from pyproject.toml (pinned, hashed)
+	bash scripts/lock.sh

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+import zoneinfo
 from pathlib import Path
 from datetime import timedelta
 
@@ -62,7 +63,16 @@ def build_worker(client: Client, settings: Settings, senders: dict[Channel, Send
     )
 
 
+def packaged_zones_only() -> None:
+    """Time zones from the pinned tzdata package only, never the system's zone files: quiet
+    hours and reminder times are computed in the workflow, and a replay must compute them from
+    the same zone data (scripts set PYTHONTZPATH="" too; this holds when they are bypassed)."""
+    if zoneinfo.TZPATH:
+        zoneinfo.reset_tzpath(to=())
+
+
 async def main() -> None:
+    packaged_zones_only()
     settings = Settings.from_env()
     configure(settings.log_level)
     try:

@@ -9,6 +9,7 @@ umask 077  # every file and folder made from here on (database, WAL, logs, outbo
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 PY="$(bash scripts/bootstrap.sh)"
+export PYTHONTZPATH=""  # zone data from the pinned tzdata package only (replays compute the same times)
 TEMPORAL="$(bash scripts/ensure-temporal.sh)"
 PORT="${WAYPOINT_TEMPORAL_PORT:-7233}"
 UI_PORT="${WAYPOINT_UI_PORT:-8233}"

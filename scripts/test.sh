@@ -6,6 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 PY="$(bash scripts/bootstrap.sh)"
+export PYTHONTZPATH=""  # zone data from the pinned tzdata package only (replays compute the same times)
 WAYPOINT_TEMPORAL_BIN="$(bash scripts/ensure-temporal.sh)"
 WAYPOINT_TEST_SERVER_BIN="$(bash scripts/ensure-test-server.sh)"
 export WAYPOINT_TEMPORAL_BIN WAYPOINT_TEST_SERVER_BIN

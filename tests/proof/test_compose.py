@@ -319,7 +319,7 @@ def test_dockerfile_base_and_install():
     assert [rest for kw, rest in steps if kw == "FROM"][0].startswith("python:3.11-slim")
     assert ("WORKDIR", "/app") in steps
     runs = " ".join(rest for kw, rest in steps if kw == "RUN")
-    assert "pip install --no-cache-dir ." in runs
+    assert "pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock" in runs  # the lock, hashed
     copies = [rest.split() for kw, rest in steps if kw == "COPY"]
     assert any(src in ("templates", "templates/", ".", "./") for c in copies for src in c[:-1]), "templates/ must be copied"
     env = " ".join(rest for kw, rest in steps if kw == "ENV")

@@ -37,6 +37,7 @@ from domain.commands import (
     CloseJourney,
     ExtendFollowUp,
     PauseJourney,
+    ReassignJourney,
     RecordAppointmentOutcome,
     RecordDonorTyping,
     RecordReceived,
@@ -185,8 +186,19 @@ async def record_received(request: Request, case_reference: CaseReference, event
     return Accepted(case_reference=case_reference)
 
 
+def as_the_key(request: Request, cmd: BaseModel) -> BaseModel:
+    """An API key acts as itself: the actor is ``key:<its name>``; a person the caller named in
+    ``by`` (or ``claimed_by``) is kept beside it as claimed, never taken as the actor."""
+    name = getattr(request.state, "api_key_name", None)
+    if name is None or "by" not in type(cmd).model_fields:
+        return cmd
+    named = getattr(cmd, "claimed_by", None) or getattr(cmd, "by", None)
+    claimed = named if named and not named.startswith("key:") else None
+    return cmd.model_copy(update={"by": f"key:{name}", "claimed_by": claimed})
+
+
 async def _command(request: Request, case_reference: str, cmd: BaseModel) -> JourneySummary:
-    cmd = await strictly(request, type(cmd), "command", context=INTAKE)
+    cmd = as_the_key(request, await strictly(request, type(cmd), "command", context=INTAKE))
     async with request.app.state.command_gate.turn(case_reference):
         summary = await answer(request, journeys_of(request).command(case_reference, cmd))
     log.info("journey %s: %s applied (key %s)", case_reference, update_name(cmd),
@@ -237,6 +249,8 @@ async def channel_preferences(request: Request, case_reference: CaseReference, c
     return await _command(request, case_reference, cmd)
 
 
+@router.post("/{case_reference}/coordinator", summary="Reassign the journey to another coordinator", **CMD)
+async def reassign(request: Request, case_reference: CaseReference, cmd: ReassignJourney) -> JourneySummary:
 # -- timekeeping after the records -------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from domain.appointments import AppointmentKind, Attendee
-from domain.case_file import INTAKE, Channel, DocumentId, LanguageTag, StaffId, at_intake
+from domain.case_file import INTAKE, Channel, Coordinator, DocumentId, LanguageTag, StaffId, at_intake
 from domain.donors import DonorId, MatchGrade, NextStepHolder, Relation, TypingStatus
 from domain.handover import HandoverAction, HandoverItemType
 from domain.opt_out import Keyword
@@ -35,6 +35,10 @@ def _check_note(value: str, info: ValidationInfo) -> str:
 # Free text from staff. Kept in the (encrypted) workflow state, never in logs or search
 # attributes. Bounded so a journey's state stays small.
 Note = Annotated[str, Field(max_length=500), AfterValidator(_check_note)]
+
+
+# Who carried out a command: a staff id, or an API key acting as itself (``key:<key name>``).
+Actor = Annotated[str, Field(pattern=r"^([a-z][a-z0-9_-]{1,39}|key:[a-z0-9][a-z0-9_.-]{0,39})$")]
 
 
 class _Command(BaseModel):
@@ -66,7 +70,8 @@ class ReviewRecord(_Command):
     decision: RecordDecision
     reason: RejectionReason | None = None
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class Applicant(StrEnum):
@@ -86,12 +91,14 @@ class ApplyMilestone(_Command):
     day: Annotated[int, Field(ge=0, le=3650)] | None = None
     donor: DonorId | None = None  # donor_selected: the typed relative (mother, sibling-1...)
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class AdvanceStage(_Command):
     to_stage: Stage
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class PauseReason(StrEnum):
@@ -104,25 +111,29 @@ class PauseReason(StrEnum):
 class PauseJourney(_Command):
     reason: PauseReason
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class ResumeJourney(_Command):
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class CloseJourney(_Command):
     reason: CloseReason
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class SetConsent(_Command):
     """The family's consent to inform their local treating team (recorded or withdrawn)."""
 
     granted: bool
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class SetChannelOptOut(_Command):
@@ -131,7 +142,8 @@ class SetChannelOptOut(_Command):
     recipient: Annotated[str, Field(pattern=r"^guardian-[12]$")]
     channel: Channel
     opted_out: bool
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class ChannelReply(_Command):
@@ -195,7 +207,8 @@ class ScheduleAppointment(_Command):
     attendees: Annotated[list[Attendee], Field(min_length=1, max_length=3)] = [Attendee.FAMILY]
     check_day: Annotated[int, Field(ge=1, le=400)] | None = None
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class RescheduleAppointment(_Command):
@@ -204,13 +217,15 @@ class RescheduleAppointment(_Command):
     venue_timezone: ZoneName | None = None
     place: PlaceRef | None = None
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class CancelAppointment(_Command):
     appointment_id: AppointmentId
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class AppointmentOutcome(StrEnum):
@@ -222,7 +237,8 @@ class RecordAppointmentOutcome(_Command):
     appointment_id: AppointmentId
     outcome: AppointmentOutcome
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class RecordDonorTyping(_Command):
@@ -233,13 +249,15 @@ class RecordDonorTyping(_Command):
     status: TypingStatus
     holder: NextStepHolder = NextStepHolder.FAMILY
     match_grade: MatchGrade | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class UpdateHandoverItem(_Command):
     item: HandoverItemType
     action: HandoverAction
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
 
 
 class ExtendFollowUp(_Command):
@@ -247,4 +265,14 @@ class ExtendFollowUp(_Command):
 
     check_ins: Annotated[int, Field(ge=1, le=12)]
     note: Note | None = None
-    by: StaffId | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
+
+
+class ReassignJourney(_Command):
+    """A supervisor (or a backend) hands the journey to another coordinator."""
+
+    coordinator: Coordinator
+    note: Note | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for

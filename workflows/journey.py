@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         GuardianPreferences,
         LinkRequested,
         PauseJourney,
+        ReassignJourney,
         RecordAppointmentOutcome,
         RecordDonorTyping,
         RecordReceived,
@@ -89,6 +90,8 @@ STEADY_TIMER_PATCH = "journey-steady-timer-v1"
 FAMILY_LINK_PATCH = "family-link-requested-v1"
 # A guardian sets their own quiet hours and language on the family page: a new signal, likewise.
 GUARDIAN_PREFERENCES_PATCH = "guardian-preferences-v1"
+# Reassignment (a new update that changes the coordinator and its search attribute).
+REASSIGN_PATCH = "journey-reassign-v1"
 
 Cmd = TypeVar("Cmd", bound=BaseModel)
 
@@ -354,10 +357,15 @@ class JourneyWorkflow:
             raise ApplicationError(str(refused), type="Refused", non_retryable=True) from None
 
     def _apply(self, apply: Callable[[JourneyState, Cmd, Any], Any], cmd: Cmd) -> JourneySummary:
+        logged, noted = len(self._state.timeline), len(self._state.notes)
         try:
             apply(self._state, cmd, workflow.now())
         except rules.Refused as refused:
             raise ApplicationError(str(refused), type="Refused", non_retryable=True) from None
+        claimed = getattr(cmd, "claimed_by", None)
+        if claimed:  # beside the actor (an API key), the person it named, marked as claimed
+            for entry in self._state.timeline[logged:] + self._state.notes[noted:]:
+                entry.detail["claimed_by"] = claimed
         self._wake()
         return summarize(self._state)
 
@@ -525,6 +533,15 @@ class JourneyWorkflow:
     @extend_follow_up.validator
     def _validate_extend(self, cmd: ExtendFollowUp) -> None:
         self._check(rules.check_extend, cmd)
+
+    @workflow.update(name=UPDATES[ReassignJourney])
+    def reassign(self, cmd: ReassignJourney) -> JourneySummary:
+        workflow.patched(REASSIGN_PATCH)  # histories that may hold a reassignment say so
+        return self._apply(rules.apply_reassign, cmd)
+
+    @reassign.validator
+    def _validate_reassign(self, cmd: ReassignJourney) -> None:
+        self._check(rules.check_reassign, cmd)
 
     @workflow.update(name=UPDATES[SetChannelOptOut])
     def set_channel_opt_out(self, cmd: SetChannelOptOut) -> JourneySummary:

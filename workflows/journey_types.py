@@ -24,6 +24,7 @@ from domain.commands import (
     GuardianPreferences,
     LinkRequested,
     PauseJourney,
+    ReassignJourney,
     RecordAppointmentOutcome,
     RecordDonorTyping,
     RecordReceived,
@@ -81,6 +82,7 @@ UPDATES: dict[type[BaseModel], str] = {
     RecordDonorTyping: "record-donor-typing",
     UpdateHandoverItem: "update-handover-item",
     ExtendFollowUp: "extend-follow-up",
+    ReassignJourney: "reassign",
 }
 
 

@@ -32,6 +32,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from api.dashboard.session_store import credential_of
 
+ROLES = ("coordinator", "supervisor")
 _ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 LANGUAGES = ("en", "zh")
 _hasher = PasswordHasher()
@@ -57,6 +58,8 @@ class Account:
     password_hash: str
     language: str = "en"
     timezone: str = "UTC"  # dates on the dashboard are shown in it
+    role: str = "coordinator"  # or "supervisor": sees and reassigns every journey (api.dashboard.access)
+    team: str | None = None  # coordinators of one team act on each other's journeys
 
     def __repr__(self) -> str:
         return f"Account(id={self.id!r})"
@@ -96,8 +99,9 @@ class Coordinators:
             raise ValueError("WAYPOINT_COORDINATORS must hold a 'coordinators' list")
         accounts = []
         for n, entry in enumerate(entries, start=1):
-            if not isinstance(entry, dict) or set(entry) - {"id", "password_hash", "language", "timezone"}:
-                raise ValueError(f"WAYPOINT_COORDINATORS entry {n} may hold id, password_hash, language and timezone only")
+            if not isinstance(entry, dict) or set(entry) - {"id", "password_hash", "language", "timezone", "role", "team"}:
+                raise ValueError(f"WAYPOINT_COORDINATORS entry {n} may hold id, password_hash, language, timezone, "
+                                 "role and team only")
             account_id, hashed = entry.get("id"), entry.get("password_hash")
             language = entry.get("language", "en")
             if not isinstance(account_id, str) or not _ID.match(account_id):
@@ -110,7 +114,12 @@ class Coordinators:
             timezone = entry.get("timezone", "UTC")
             if not isinstance(timezone, str) or not _known_zone(timezone):
                 raise ValueError(f"WAYPOINT_COORDINATORS entry {n}: timezone must be an IANA zone such as Asia/Shanghai")
-            accounts.append(Account(account_id, hashed, language, timezone))
+            role, team = entry.get("role", "coordinator"), entry.get("team")
+            if role not in ROLES:
+                raise ValueError(f"WAYPOINT_COORDINATORS entry {n}: role must be one of {', '.join(ROLES)}")
+            if team is not None and (not isinstance(team, str) or not _ID.match(team)):
+                raise ValueError(f"WAYPOINT_COORDINATORS entry {n}: team must be a short id such as almaty")
+            accounts.append(Account(account_id, hashed, language, timezone, role, team))
         if len({a.id for a in accounts}) != len(accounts):
             raise ValueError("WAYPOINT_COORDINATORS names an account twice")
         return cls(accounts)

@@ -27,6 +27,8 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extrac
 MESSAGES: dict[str, str] = {
     "bad_login": N_("Wrong coordinator id or password."),
     "locked": N_("Too many failed sign-ins. Wait a few minutes, then try again."),
+    "not_yours": N_("This journey is assigned to another coordinator's team."),
+    "done_reassign": N_("Journey reassigned."),
     "busy": N_("This journey is busy with other changes. Try again in a moment."),
     "csrf": N_("This form has expired. Please try again."),
     "unavailable": N_("The journey service did not answer. Try again shortly."),

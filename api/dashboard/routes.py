@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio.service import RPCError
 
 from api.command_gate import RETRY_AFTER_SECONDS, JourneyBusyNow
+from api.dashboard.access import may_act, may_reassign
 from api.dashboard.accounts import Account, Coordinators
 from api.dashboard.i18n import DOMAIN, LANGUAGES, Words
 from api.errors import journey_busy
@@ -44,6 +45,7 @@ from domain.commands import (
     CloseJourney,
     PauseJourney,
     PauseReason,
+    ReassignJourney,
     RecordReceived,
     ResumeJourney,
     ReviewRecord,
@@ -231,11 +233,17 @@ async def choose_language(to: str = "en", next: str = "/dashboard/") -> Response
 PAGE_SIZE = 100
 
 
+def _listed_for(account: Account, scope: str) -> str | None:
+    """The coordinator a listing is narrowed to: their own for "mine", and for "all" too when they
+    have no team and are no supervisor (a team's listing is narrowed by api.dashboard.access)."""
+    return account.id if scope == "mine" or not (may_reassign(account) or account.team) else None
+
+
 @router.get("/")
 async def today(request: Request, scope: str = "mine", page: str = "") -> Response:
     session, account = _signed_in(request)
     scope = "all" if scope == "all" else "mine"
-    coordinator = account.id if scope == "mine" else None
+    coordinator = _listed_for(account, scope)
     try:
         found = await asyncio.wait_for(
             _journeys(request).today(datetime.now(UTC), coordinator=coordinator, page=page or None, page_size=PAGE_SIZE), 20)
@@ -243,8 +251,9 @@ async def today(request: Request, scope: str = "mine", page: str = "") -> Respon
         return render(request, "error.html", session, account, status=400, message="unavailable")
     except (RPCError, TimeoutError):
         return render(request, "error.html", session, account, status=503, message="unavailable")
-    return render(request, "today.html", session, account, scope=scope, people=found.rows, total=found.total,
-                  next_page=found.next_page, page="today")
+    rows = [r for r in found.rows if may_act(account, r.coordinator, _dash(request).coordinators)]
+    return render(request, "today.html", session, account, scope=scope, people=rows,
+                  total=found.total - (len(found.rows) - len(rows)), next_page=found.next_page, page="today")
 
 
 @router.get("/journeys")
@@ -254,7 +263,7 @@ async def journey_list(request: Request, q: str = "", stage: str = "", scope: st
     if query and _REF.match(query):
         return RedirectResponse(f"/dashboard/journeys/{query}", status_code=303)
     scope = "mine" if scope == "mine" else "all"
-    coordinator = account.id if scope == "mine" else None
+    coordinator = _listed_for(account, scope)
     chosen = stage if stage in {s.value for s in Stage} else ""
     journeys = _journeys(request)
     try:
@@ -267,6 +276,8 @@ async def journey_list(request: Request, q: str = "", stage: str = "", scope: st
         return render(request, "error.html", session, account, status=400, message="unavailable")
     except RPCError:
         return render(request, "error.html", session, account, status=503, message="unavailable")
+    may_see = _dash(request).coordinators
+    listed.rows = [j for j in listed.rows if may_act(account, j.coordinator, may_see)]  # only what they may see
     stages = [s.value for s in Stage if s.value in counts]
     shown = sorted(listed.rows, key=lambda j: j.case_reference)
     groups = [(s, [j for j in shown if j.stage == s]) for s in stages]
@@ -299,6 +310,8 @@ async def _journey_page(request: Request, session: Session, account: Account, re
         status, partial = partial_status(published), "detail"
     except (RPCError, JourneyError):
         return render(request, "error.html", session, account, status=503, message="unavailable")
+    if not may_act(account, status.coordinator, _dash(request).coordinators):
+        return render(request, "error.html", session, account, status=403, message="not_yours")
     # Messages and timeline need a worker; without one the page still shows the published status.
     try:
         if partial:
@@ -315,6 +328,8 @@ async def _journey_page(request: Request, session: Session, account: Account, re
         close_reasons=[r.value for r in CloseReason],
         outcomes=[o.value for o in ReviewOutcome], pathways=[p.value for p in Pathway],
         applicants=[a.value for a in Applicant], appointment_kinds=[k.value for k in AppointmentKind], documents=_family_documents(request, ref),
+        reassign_to=[a for a in _dash(request).coordinators.accounts if a != status.coordinator]
+        if may_reassign(account) else [],
     )
 
 
@@ -327,7 +342,8 @@ def _family_documents(request: Request, ref: str) -> list[Any] | None:
 _DONE = {"done_received", "done_revoke-links"} | {
     f"done_{UPDATES[m]}"
     for m in (ReviewRecord, ApplyMilestone, AdvanceStage, PauseJourney, ResumeJourney, CloseJourney, SetConsent,
-              ScheduleAppointment, RescheduleAppointment, CancelAppointment, RecordAppointmentOutcome)
+              ScheduleAppointment, RescheduleAppointment, CancelAppointment, RecordAppointmentOutcome,
+              ReassignJourney)
 }
 MILESTONE_FIELDS = ("outcome", "pathway", "eligible", "visa_type", "applicant", "expires_on", "on_date", "day")
 
@@ -359,6 +375,11 @@ async def _act(request: Request, ref: str, build: Any) -> Response:
         return await _journey_page(request, session, account, ref, 422, error=describe(err, "request"))
     done = "received" if isinstance(cmd, RecordReceived) else update_name(cmd)
     try:
+        assigned = (await _journeys(request).status(ref)).coordinator
+        if not may_act(account, assigned, _dash(request).coordinators) or \
+                (isinstance(cmd, ReassignJourney) and not may_reassign(account)):
+            log.warning("dashboard: %s refused on %s for %s (not theirs)", done, ref, account.id)
+            return render(request, "error.html", session, account, status=403, message="not_yours")
         if isinstance(cmd, RecordReceived):
             await _journeys(request).report_record_received(ref, cmd)
             await _settled(_journeys(request), ref, cmd.record_type.value)
@@ -481,18 +502,31 @@ def _appointment(form: dict[str, str], account: Account) -> BaseModel:
         for name in ("venue_timezone", "place", "check_day"):
             if form.get(name, "").strip():
                 values[name] = form[name].strip()
-        return ScheduleAppointment.model_validate(_with_note(values, form))
+        return ScheduleAppointment.intake(_with_note(values, form))
     ident = form.get("appointment_id")
     if action == "move":
-        return RescheduleAppointment.model_validate({"appointment_id": ident, "starts_at": starts_at, "by": by})
+        return RescheduleAppointment.intake({"appointment_id": ident, "starts_at": starts_at, "by": by})
     if action == "cancel":
-        return CancelAppointment.model_validate({"appointment_id": ident, "by": by})
-    return RecordAppointmentOutcome.model_validate({"appointment_id": ident, "outcome": action, "by": by})
+        return CancelAppointment.intake({"appointment_id": ident, "by": by})
+    return RecordAppointmentOutcome.intake({"appointment_id": ident, "outcome": action, "by": by})
 
 
 @router.post("/journeys/{ref}/appointments")
 async def appointment_action(request: Request, ref: str) -> Response:
     return await _act(request, ref, _appointment)
+
+
+@router.post("/journeys/{ref}/reassign")
+async def reassign_action(request: Request, ref: str) -> Response:
+    """A supervisor hands the journey to another coordinator (their language and time zone)."""
+    coordinators = _dash(request).coordinators
+
+    def build(form: dict[str, str], account: Account) -> BaseModel:
+        chosen = coordinators.get(form.get("coordinator", "").strip())
+        target = {"id": chosen.id, "language": chosen.language} if chosen else {"id": form.get("coordinator")}
+        return ReassignJourney.intake(_with_note({"coordinator": target, "by": account.id}, form))
+
+    return await _act(request, ref, build)
 
 
 def install(app: FastAPI, coordinators: Coordinators, secret: str, secure_cookies: bool,

@@ -17,6 +17,7 @@ from domain.rules.appointments import (
     check_reschedule,
     check_schedule,
 )
+from domain.rules.assignment import apply_reassign, check_reassign
 from domain.rules.compaction import compact
 from domain.rules.delivery import apply_delivery_report, delivery_failed
 from domain.rules.donors import apply_typing, check_typing
@@ -53,6 +54,8 @@ from domain.rules.timekeeping import run_due_duties
 
 __all__ = [
     "Refused",
+    "apply_reassign",
+    "check_reassign",
     "apply_cancel",
     "apply_extend",
     "apply_handover",

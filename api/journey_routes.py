@@ -251,6 +251,9 @@ async def channel_preferences(request: Request, case_reference: CaseReference, c
 
 @router.post("/{case_reference}/coordinator", summary="Reassign the journey to another coordinator", **CMD)
 async def reassign(request: Request, case_reference: CaseReference, cmd: ReassignJourney) -> JourneySummary:
+    return await _command(request, case_reference, cmd)
+
+
 # -- timekeeping after the records -------------------------------------------------------------
 
 

@@ -60,6 +60,7 @@ class Account:
     timezone: str = "UTC"  # dates on the dashboard are shown in it
     role: str = "coordinator"  # or "supervisor": sees and reassigns every journey (api.dashboard.access)
     team: str | None = None  # coordinators of one team act on each other's journeys
+    email: str | None = None  # where a journey reassigned to them sends coordinator alerts
 
     def __repr__(self) -> str:
         return f"Account(id={self.id!r})"
@@ -99,9 +100,10 @@ class Coordinators:
             raise ValueError("WAYPOINT_COORDINATORS must hold a 'coordinators' list")
         accounts = []
         for n, entry in enumerate(entries, start=1):
-            if not isinstance(entry, dict) or set(entry) - {"id", "password_hash", "language", "timezone", "role", "team"}:
+            if not isinstance(entry, dict) or set(entry) - {"id", "password_hash", "language", "timezone", "role", "team",
+                                                         "email"}:
                 raise ValueError(f"WAYPOINT_COORDINATORS entry {n} may hold id, password_hash, language, timezone, "
-                                 "role and team only")
+                                 "role, team and email only")
             account_id, hashed = entry.get("id"), entry.get("password_hash")
             language = entry.get("language", "en")
             if not isinstance(account_id, str) or not _ID.match(account_id):
@@ -119,7 +121,10 @@ class Coordinators:
                 raise ValueError(f"WAYPOINT_COORDINATORS entry {n}: role must be one of {', '.join(ROLES)}")
             if team is not None and (not isinstance(team, str) or not _ID.match(team)):
                 raise ValueError(f"WAYPOINT_COORDINATORS entry {n}: team must be a short id such as almaty")
-            accounts.append(Account(account_id, hashed, language, timezone, role, team))
+            email = entry.get("email")
+            if email is not None and (not isinstance(email, str) or not re.fullmatch(r"[^@\s]{1,64}@[^@\s]{1,255}", email)):
+                raise ValueError(f"WAYPOINT_COORDINATORS entry {n}: email must be an e-mail address")
+            accounts.append(Account(account_id, hashed, language, timezone, role, team, email))
         if len({a.id for a in accounts}) != len(accounts):
             raise ValueError("WAYPOINT_COORDINATORS names an account twice")
         return cls(accounts)

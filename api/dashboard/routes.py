@@ -518,12 +518,16 @@ async def appointment_action(request: Request, ref: str) -> Response:
 
 @router.post("/journeys/{ref}/reassign")
 async def reassign_action(request: Request, ref: str) -> Response:
-    """A supervisor hands the journey to another coordinator (their language and time zone)."""
+    """A supervisor hands the journey to another coordinator (their language, zone and e-mail from
+    their account; without an e-mail there, coordinator alerts are not e-mailed to them)."""
     coordinators = _dash(request).coordinators
 
     def build(form: dict[str, str], account: Account) -> BaseModel:
         chosen = coordinators.get(form.get("coordinator", "").strip())
-        target = {"id": chosen.id, "language": chosen.language} if chosen else {"id": form.get("coordinator")}
+        target: dict[str, Any] = {"id": form.get("coordinator")}
+        if chosen:  # what the account says of them: alerts reach them in their language
+            target = {"id": chosen.id, "language": chosen.language, "timezone": chosen.timezone,
+                      **({"email": chosen.email} if chosen.email else {})}
         return ReassignJourney.intake(_with_note({"coordinator": target, "by": account.id}, form))
 
     return await _act(request, ref, build)

@@ -44,7 +44,7 @@ async def site(dev: Harness) -> AsyncIterator[Site]:
     hashed = hash_password(PASSWORD)
     accounts = Coordinators([
         Account("coord-lin", hashed, team="almaty"), Account("coord-aru", hashed, team="almaty"),
-        Account("coord-bo", hashed, team="beijing"), Account("sup-mei", hashed, role="supervisor"),
+        Account("coord-bo", hashed, team="beijing", email="bo@waypoint.example"), Account("sup-mei", hashed, role="supervisor"),
     ])
     app = create_app(dev.settings, dev.journeys, None,
                      api_settings(coordinators=accounts, session_secret=secrets.token_urlsafe(32)))

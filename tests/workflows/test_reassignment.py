@@ -1,0 +1,39 @@
+"""Reassignment on the dev server: the journey's coordinator, its search attribute and its
+timeline change together; a refused reassignment leaves no trace; a claimed person is recorded
+beside the actor. Its history is kept in tests/histories/reassigned.json and replayed."""
+
+from __future__ import annotations
+
+from domain.case_file import Coordinator
+from domain.commands import PauseJourney, PauseReason, ReassignJourney
+from service.journeys import CommandRefused
+from tests.conftest import Harness, make_case, record_history
+from tests.support.polling import eventually
+
+import pytest
+
+
+async def test_a_reassignment_moves_the_journey_and_says_so(dev: Harness):
+    case = make_case(coordinator={"id": "coord-lin"})
+    await dev.journeys.start(case)
+    ref = case.case_reference
+    await dev.journeys.command(ref, PauseJourney(reason=PauseReason.OTHER, by="key:crm", claimed_by="coord-lin"))
+    events = len([e async for e in dev.journeys.handle(ref).fetch_history_events()])
+    with pytest.raises(CommandRefused, match="already assigned"):
+        await dev.journeys.command(ref, ReassignJourney(coordinator=Coordinator(id="coord-lin"), by="sup-mei"))
+    assert len([e async for e in dev.journeys.handle(ref).fetch_history_events()]) == events
+    await dev.journeys.command(ref, ReassignJourney(coordinator=Coordinator(id="coord-bo", email="bo@waypoint.example"),
+                                                    by="sup-mei", note="Lin is on leave"))
+    assert (await dev.journeys.status(ref)).coordinator == "coord-bo"
+    timeline = await dev.journeys.timeline(ref)
+    moved = [e for e in timeline if e.kind == "reassigned"]
+    assert [(e.by, e.detail) for e in moved] == [("sup-mei", {"from_coordinator": "coord-lin", "to_coordinator": "coord-bo"})]
+    paused = [e for e in timeline if e.kind == "paused"][0]
+    assert paused.by == "key:crm" and paused.detail["claimed_by"] == "coord-lin"
+    await eventually(lambda: _listed(dev, "coord-bo", ref))
+    assert not await _listed(dev, "coord-lin", ref)
+    await record_history(dev, ref, "reassigned")
+
+
+async def _listed(h: Harness, coordinator: str, ref: str) -> bool:
+    return any(j.case_reference == ref for j in await h.journeys.find(coordinator=coordinator))

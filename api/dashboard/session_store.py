@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Boolean, Column, ColumnElement, Float, MetaData, String, Table, delete, insert, select, update
 
-from messaging.ledger import _make_engine
+from messaging.ledger import make_engine
 
 IDLE_SECONDS = 30 * 60
 LIFETIME_SECONDS = 12 * 3600  # one working day
@@ -50,7 +50,7 @@ def credential_of(password_hash: str) -> str:
 
 class SessionStore:
     def __init__(self, url: str = "sqlite://", idle: float = IDLE_SECONDS, lifetime: float = LIFETIME_SECONDS) -> None:
-        self.engine = _make_engine(url)
+        self.engine = make_engine(url)
         self.idle, self.lifetime = idle, lifetime
         metadata.create_all(self.engine)
 

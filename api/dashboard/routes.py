@@ -375,8 +375,7 @@ async def _act(request: Request, ref: str, build: Any) -> Response:
         return await _journey_page(request, session, account, ref, 422, error=describe(err, "request"))
     done = "received" if isinstance(cmd, RecordReceived) else update_name(cmd)
     try:
-        assigned = (await _journeys(request).status(ref)).coordinator
-        if not may_act(account, assigned, _dash(request).coordinators) or \
+        if not await may_act_on(request, account, ref) or \
                 (isinstance(cmd, ReassignJourney) and not may_reassign(account)):
             log.warning("dashboard: %s refused on %s for %s (not theirs)", done, ref, account.id)
             return render(request, "error.html", session, account, status=403, message="not_yours")
@@ -400,6 +399,12 @@ async def _act(request: Request, ref: str, build: Any) -> Response:
         return render(request, "error.html", session, account, status=503, message="unavailable")
     log.info("dashboard: %s on %s by %s", done, ref, account.id)
     return RedirectResponse(f"/dashboard/journeys/{quote(ref)}?done={done}", status_code=303)
+
+
+async def may_act_on(request: Request, account: Account, ref: str) -> bool:
+    """Whether ``account`` may see and steer the journey ``ref`` now (its current coordinator)."""
+    assigned = (await _journeys(request).status(ref)).coordinator
+    return may_act(account, assigned, _dash(request).coordinators)
 
 
 def _busy(request: Request, session: Session, account: Account) -> Response:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.dashboard.routes import _REF, _form, _signed_in, render
+from api.dashboard.routes import _REF, _form, _signed_in, may_act_on, render
 from documents.content import EXTENSIONS, Kind
 from documents.index import DocumentEntry
 from documents.library import Documents
@@ -37,6 +37,10 @@ def case_documents(request: Request, case_reference: str) -> list[DocumentEntry]
 async def download(request: Request, document_id: str) -> Response:
     session, account = _signed_in(request)
     documents: Documents = request.app.state.documents
+    found = await asyncio.to_thread(documents.index.get, document_id)
+    if found is not None and not await may_act_on(request, account, found.case_reference):
+        log.warning("document %s: download refused for %s (not theirs)", document_id, account.id)
+        return render(request, "error.html", session, account, status=403, message="not_yours")
     try:
         opened = await asyncio.to_thread(documents.open, document_id, account.id)
     except (ObjectMissing, SealBroken) as err:
@@ -62,6 +66,8 @@ async def revoke_links(request: Request, ref: str) -> Response:
     session, account, _ = got
     if not _REF.match(ref):
         return render(request, "error.html", session, account, status=404, message="not_found")
+    if not await may_act_on(request, account, ref):
+        return render(request, "error.html", session, account, status=403, message="not_yours")
     links: LinkBook = request.app.state.family_links
     count = await asyncio.to_thread(links.revoke, ref, datetime.now(UTC))
     log.info("family links of %s revoked by %s (%d)", ref, account.id, count)

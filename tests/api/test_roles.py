@@ -143,3 +143,25 @@ async def test_an_api_key_acts_as_itself_and_a_named_person_is_recorded_as_claim
     moved = [e for e in timeline if e.kind == "reassigned"][-1]
     assert moved.by == "key:test-backend" and moved.detail["claimed_by"] == "sup-mei"
     assert (await h.journeys.status(ref)).coordinator == "coord-aru"
+
+
+async def test_another_coordinator_neither_downloads_a_familys_document_nor_revokes_its_links(dev: Harness):
+    from tests.api.test_family_http import started_with_link
+    from tests.support.family import COORDINATOR_PASSWORD, family_site, pdf
+
+    async with family_site(dev, others=("coord-other",)) as site:
+        ref, token = await started_with_link(site, "en")
+        async with httpx.AsyncClient(base_url=site.base, timeout=60) as http:
+            sent = await http.post(f"/family/{token}/records/pathology", files=[("files", ("a.pdf", pdf(3000), "application/pdf"))])
+            assert sent.status_code == 303
+            (entry,) = site.parts.documents.index.of_case(ref)
+            page = await http.get("/dashboard/login")
+            await http.post("/dashboard/login", data={"csrf_token": _csrf(page.text), "account": "coord-other",
+                                                      "password": COORDINATOR_PASSWORD})
+            got = await http.get(f"/dashboard/documents/{entry.document_id}")
+            assert got.status_code == 403 and got.content[:4] != b"%PDF"
+            home = await http.get("/dashboard/")
+            revoked = await http.post(f"/dashboard/journeys/{ref}/family-links/revoke", data={"csrf_token": _csrf(home.text)})
+            assert revoked.status_code == 403
+            assert (await http.get(f"/family/{token}")).status_code == 200  # the family's link still works
+        assert site.parts.documents.index.downloads_of(entry.document_id) == []

@@ -35,11 +35,13 @@ class FamilySite:
 
 
 @asynccontextmanager
-async def family_site(harness: Harness, **family_overrides: object) -> AsyncIterator[FamilySite]:
-    """The API with the dashboard (one coordinator) and the family page, over real HTTP, around
-    the test's worker (which mints the links into the same family database)."""
+async def family_site(harness: Harness, others: tuple[str, ...] = (), **family_overrides: object) -> AsyncIterator[FamilySite]:
+    """The API with the dashboard (one coordinator, and ``others`` of no team of theirs) and the
+    family page, over real HTTP, around the test's worker (which mints the links into the same
+    family database)."""
     coordinator = f"coord-{uuid.uuid4().hex[:8]}"
-    accounts = Coordinators([Account(coordinator, hash_password(COORDINATOR_PASSWORD), "en")])
+    hashed = hash_password(COORDINATOR_PASSWORD)
+    accounts = Coordinators([Account(coordinator, hashed, "en"), *(Account(other, hashed, "en") for other in others)])
     parts = family_parts(dataclasses.replace(harness.settings.family, **family_overrides))
     app = create_app(harness.settings, harness.journeys, None,
                      api_settings(coordinators=accounts, session_secret=secrets.token_urlsafe(32)), parts)

@@ -90,7 +90,8 @@ async def test_the_access_log_never_records_a_query_string(dev: Harness, tmp_pat
     secret_in_query = "wpk_" + secrets.token_urlsafe(16)
     env = {**os.environ, "TEMPORAL_ADDRESS": dev.client.service_client.config.target_host,
            "WAYPOINT_TASK_QUEUE": dev.settings.task_queue, "WAYPOINT_API_PORT": str(port),
-           "WAYPOINT_API_KEYS": f"test:{hash_key(API_KEY)}", "WAYPOINT_LOG_LEVEL": "INFO"}
+           "WAYPOINT_API_KEYS": f"test:{hash_key(API_KEY)}", "WAYPOINT_LOG_LEVEL": "INFO",
+           "WAYPOINT_CASE_LINK_BASE": "https://portal.waypoint.example/case"}  # no family page here
     for name in ("WAYPOINT_COORDINATORS", "WAYPOINT_SESSION_SECRET"):
         env.pop(name, None)
     log = tmp_path / "api.log"

@@ -4,13 +4,13 @@ beside the actor. Its history is kept in tests/histories/reassigned.json and rep
 
 from __future__ import annotations
 
+import pytest
+
 from domain.case_file import Coordinator
 from domain.commands import PauseJourney, PauseReason, ReassignJourney
 from service.journeys import CommandRefused
 from tests.conftest import Harness, make_case, record_history
 from tests.support.polling import eventually
-
-import pytest
 
 
 async def test_a_reassignment_moves_the_journey_and_says_so(dev: Harness):
@@ -18,7 +18,7 @@ async def test_a_reassignment_moves_the_journey_and_says_so(dev: Harness):
     await dev.journeys.start(case)
     ref = case.case_reference
     await dev.journeys.command(ref, PauseJourney(reason=PauseReason.OTHER, by="key:crm", claimed_by="coord-lin"))
-    events = len([e async for e in dev.journeys.handle(ref).fetch_history_events()])
+    events = await _settled(dev, ref)
     with pytest.raises(CommandRefused, match="already assigned"):
         await dev.journeys.command(ref, ReassignJourney(coordinator=Coordinator(id="coord-lin"), by="sup-mei"))
     assert len([e async for e in dev.journeys.handle(ref).fetch_history_events()]) == events
@@ -33,6 +33,16 @@ async def test_a_reassignment_moves_the_journey_and_says_so(dev: Harness):
     await eventually(lambda: _listed(dev, "coord-bo", ref))
     assert not await _listed(dev, "coord-lin", ref)
     await record_history(dev, ref, "reassigned")
+
+
+async def _settled(h: Harness, ref: str) -> int:
+    """The history's length once nothing is in flight (the first sends done)."""
+    async def quiet() -> int | None:
+        described = (await h.journeys.handle(ref).describe()).raw_description
+        if described.pending_activities or described.HasField("pending_workflow_task"):
+            return None
+        return len([e async for e in h.journeys.handle(ref).fetch_history_events()])
+    return await eventually(quiet, timeout=30)
 
 
 async def _listed(h: Harness, coordinator: str, ref: str) -> bool:

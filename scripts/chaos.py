@@ -156,7 +156,10 @@ class ClusterLab:
         providers = delivery_environment(twilio, resend, "unused", HASH_KEY)
         for shared in ("WAYPOINT_LEDGER_URL", "WAYPOINT_CONTACT_HASH_KEY"):
             providers.pop(shared)  # the cluster's own: PostgreSQL, and its generated key
-        self.cluster = Cluster(workdir, Ports(21600), workers=workers, extra_env={**providers, "WAYPOINT_LOG_LEVEL": "INFO"})
+        # Portal links, as docker-compose.yml by default: family-page links differ on every retry
+        # (see tests/proof/test_cluster.py).
+        self.cluster = Cluster(workdir, Ports(21600), workers=workers, extra_env={
+            **providers, "WAYPOINT_LOG_LEVEL": "INFO", "WAYPOINT_CASE_LINK_BASE": "https://portal.waypoint.example/case"})
         self.task_queue = self.cluster.task_queue
         self.kills = self.restarts = self.pg_restarts = 0
         self.downtime = 0.0

@@ -8,7 +8,7 @@ Used by the cluster proof test and `scripts/chaos.py --cluster` too, which kill 
 parts one at a time (``Cluster.kill_worker``, ``kill_temporal``, ``restart_postgres``).
 
 Layout (all under the data directory, ``var/cluster`` by default):
-    secrets.env          generated once: the database password and the contact hash key (0600)
+    secrets.env          generated once: the database password, the contact hash key, the document key (0600)
     postgres/            the PostgreSQL cluster (owned by the ``postgres`` user when run as root)
     temporal/            the server's generated configuration
     ui/                  the web UI's generated configuration
@@ -52,6 +52,7 @@ from temporalio.service import RPCError, RPCStatusCode  # noqa: E402
 
 from workflows import search_attributes as sa  # noqa: E402
 from service.client import data_converter  # noqa: E402
+from service.codec import new_key_entry  # noqa: E402
 
 DB_USER = "waypoint"
 TEMPORAL_DB, VISIBILITY_DB, LEDGER_DB = "temporal", "temporal_visibility", "waypoint"
@@ -150,16 +151,23 @@ class Cluster:
 
     @property
     def secrets(self) -> dict[str, str]:
-        """Generated once and kept (0600): the database password and the contact hash key."""
+        """Generated once and kept (0600): the database password, the contact hash key and the
+        key that seals family documents. One missing from an older file is added."""
         path = self.data / "secrets.env"
         if not path.exists():
             self.data.mkdir(parents=True, exist_ok=True)
             path.touch(mode=0o600)
-            path.write_text(
-                f"WAYPOINT_DB_PASSWORD={secrets.token_urlsafe(24)}\n"
-                f"WAYPOINT_CONTACT_HASH_KEY={secrets.token_urlsafe(32)}\n"
-            )
-        return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+        have = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+        makers = {
+            "WAYPOINT_DB_PASSWORD": lambda: secrets.token_urlsafe(24),
+            "WAYPOINT_CONTACT_HASH_KEY": lambda: secrets.token_urlsafe(32),
+            "WAYPOINT_DOCUMENT_KEYS": lambda: new_key_entry("cluster-1"),
+        }
+        missing = {name: make() for name, make in makers.items() if name not in have}
+        if missing:
+            with path.open("a") as out:
+                out.writelines(f"{name}={value}\n" for name, value in missing.items())
+        return {**have, **missing}
 
     def service_variables(self) -> dict[str, str]:
         """What every worker and the API are given: the variables docker-compose.yml sets too
@@ -172,6 +180,10 @@ class Cluster:
             "WAYPOINT_LEDGER_URL": self.ledger_url,
             "WAYPOINT_CONTACT_HASH_KEY": self.secrets["WAYPOINT_CONTACT_HASH_KEY"],
             "WAYPOINT_LOG_DIR": str(self.logs),
+            # The family page: links minted by the workers lead to the API, which serves them from
+            # the same database (its tables beside the ledger's) and keeps documents sealed.
+            "WAYPOINT_PUBLIC_BASE_URL": self.api_url,
+            "WAYPOINT_FAMILY_DB": self.ledger_url,
         }
 
     def worker_variables(self, n: int) -> dict[str, str]:
@@ -181,7 +193,9 @@ class Cluster:
                 "WAYPOINT_HEALTH_ADDRESS": f"127.0.0.1:{self.ports.worker_health(n)}"}
 
     def api_variables(self) -> dict[str, str]:
-        return {**self.service_variables(), "WAYPOINT_API_HOST": "127.0.0.1", "WAYPOINT_API_PORT": str(self.ports.api)}
+        return {**self.service_variables(), "WAYPOINT_API_HOST": "127.0.0.1", "WAYPOINT_API_PORT": str(self.ports.api),
+                "WAYPOINT_DOCUMENT_STORE": f"folder:{self.data / 'documents'}",
+                "WAYPOINT_DOCUMENT_KEYS": self.secrets["WAYPOINT_DOCUMENT_KEYS"]}
 
     def _process_env(self, variables: Mapping[str, str]) -> dict[str, str]:
         return {**os.environ, "PYTHONUNBUFFERED": "1", **variables, **self.extra_env}

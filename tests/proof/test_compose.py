@@ -478,3 +478,9 @@ def test_compose_sets_every_variable_the_cluster_gives_a_worker_and_the_api(serv
     for name, variables in (("worker", cluster.worker_variables(1)), ("api", cluster.api_variables())):
         missing = sorted(set(variables) - set(environment(services[name])))
         assert not missing, f"make cluster gives the {name} {missing}, docker-compose.yml does not"
+
+
+def test_the_family_pages_database_is_shared_like_the_ledger(services):
+    """Workers mint family links and the API serves them: with replicas, one shared database."""
+    for name in ("worker", "api"):
+        assert resolve(environment(services[name])["WAYPOINT_FAMILY_DB"]) == ledger_url(services), name

@@ -503,7 +503,10 @@ class Cluster:
     def down(self) -> None:
         for proc in reversed(list(self.procs.values())):
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.send_signal(signal.SIGTERM)
+                except ProcessLookupError:
+                    pass  # exited meanwhile
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=40)

@@ -1,8 +1,11 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test demo unit bench lock
+.PHONY: run test demo unit bench lock cluster
 
 run:  ## dev server (SQLite in var/) + web UI + worker
 	bash scripts/run.sh
+
+cluster:  ## the real thing: Temporal server on PostgreSQL + web UI + two workers + API, one shared ledger
+	bash scripts/cluster.sh
 
 test:  ## the whole test suite against a real Temporal server (what CI runs)
 	bash scripts/test.sh

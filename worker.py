@@ -4,6 +4,11 @@
 
 SIGINT/SIGTERM stop it gracefully: no new tasks are taken and running activities get time to
 finish; Temporal hands anything unfinished to the next worker.
+
+Operations (each off unless set; see service/config.py): Prometheus metrics on
+WAYPOINT_METRICS_ADDRESS (service/metrics.py), /healthz and /healthz/ready on
+WAYPOINT_HEALTH_ADDRESS (service/health.py), JSON log lines in WAYPOINT_LOG_DIR
+(service/logs.py), traces to OTEL_EXPORTER_OTLP_ENDPOINT (service/tracing.py).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from pathlib import Path
 from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.runtime import Runtime
+from temporalio.worker import Interceptor, Worker
 
 from activities.delivery import DeliveryActivities
 from domain.case_file import Channel
@@ -29,7 +35,10 @@ from messaging.provider_config import senders_from_env
 from messaging.render import Renderer
 from service.client import connect
 from service.config import STICKY_QUEUE_TIMEOUT, Settings
+from service import tracing
+from service.health import HealthServer, ledger_check, polling_check, temporal_check
 from service.logs import configure
+from service.metrics import ServiceMetrics, runtime_with_metrics
 from workflows.journey import JourneyWorkflow
 from workflows.sandbox import journey_runner
 
@@ -49,7 +58,8 @@ def case_links(settings: Settings) -> CaseLinks:
     return CaseLinks(None, LinkBook(make_engine(family.database_url)), family.link_base, family.link_valid_for)
 
 
-def build_worker(client: Client, settings: Settings, senders: dict[Channel, Sender] | None = None) -> Worker:
+def build_worker(client: Client, settings: Settings, senders: dict[Channel, Sender] | None = None,
+                 interceptors: list[Interceptor] | None = None) -> Worker:
     renderer = Renderer(sender_name=settings.sender_name)
     deliveries = DeliveryActivities(renderer, senders or outbox_senders(settings), case_links(settings))
     return Worker(
@@ -60,6 +70,7 @@ def build_worker(client: Client, settings: Settings, senders: dict[Channel, Send
         activities=[deliveries.deliver_message],
         graceful_shutdown_timeout=timedelta(seconds=20),
         sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
+        interceptors=interceptors or [],
     )
 
 
@@ -73,21 +84,38 @@ def packaged_zones_only() -> None:
 
 async def main() -> None:
     packaged_zones_only()
-    settings = Settings.from_env()
-    configure(settings.log_level)
+    try:
+        settings = Settings.from_env()
+    except ValueError as err:  # names the variable, never its value
+        configure("INFO")
+        log.error("configuration: %s", err)
+        raise SystemExit(2) from None
+    log_file = configure(settings.log_level, log_dir=settings.log_dir, process_name=settings.process_name)
     try:
         senders, ledger = senders_from_env(os.environ, OutboxSender(Outbox(settings.outbox_dir)))
     except ValueError as err:  # names the variable, never a secret
         log.error("configuration: %s", err)
         raise SystemExit(2) from None
-    client = await connect(settings)
-    worker = build_worker(client, settings, senders)
+    tracer = tracing.configure(settings.otlp_endpoint, settings.process_name)
+    runtime = runtime_with_metrics(settings.metrics_address)
+    client = await connect(settings, runtime=runtime, interceptors=tracing.client_interceptors(tracer))
+    metrics = ServiceMetrics((runtime or Runtime.default()).metric_meter)
+    worker = build_worker(client, settings, senders, interceptors=[metrics.interceptor()])
     channels = ", ".join(f"{c.value} via {type(s).__name__}" for c, s in senders.items())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker polling task queue %s (%s; outbox: %s)", settings.task_queue, channels, settings.outbox_dir)
+    checks = {"temporal": temporal_check(client), "polling": polling_check(client, settings.task_queue)}
+    if ledger is not None:
+        checks["ledger"] = ledger_check(ledger)
+    health = HealthServer(checks, alive=lambda: not stop.is_set())
+    if settings.health_address:
+        await health.start(settings.health_address)
+    gauges = asyncio.create_task(metrics.refresh_forever(client, ledger)) if settings.metrics_address else None
+    log.info("worker %s polling task queue %s (%s; outbox: %s; metrics %s; health %s; log file %s)",
+             settings.process_name, settings.task_queue, channels, settings.outbox_dir,
+             settings.metrics_address or "off", settings.health_address or "off", log_file or "off")
     try:
         async with worker:
             ready = os.environ.get("WAYPOINT_READY_FILE")
@@ -96,8 +124,12 @@ async def main() -> None:
             await stop.wait()
             log.info("shutting down: finishing in-flight work")
     finally:
+        if gauges is not None:
+            gauges.cancel()
+        await health.close()
         if ledger is not None:
             ledger.close()
+        tracing.shutdown(tracer)
     log.info("worker stopped")
 
 

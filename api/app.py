@@ -27,6 +27,7 @@ from api.docs import install as install_docs
 from api.headers import SecurityHeaders
 from api.family import FamilyParts, family_parts
 from api.guards import ApiKeyGuard, BodyLimit
+from api.health_routes import router as health_router
 from api.journey_routes import router as journey_router
 from api.keys import KeyRing
 from api.signatures import svix_key
@@ -118,6 +119,7 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
     install_docs(app)
     app.include_router(journey_router)
     app.include_router(webhook_router)
+    app.include_router(health_router)
     if api.coordinators:
         from api.dashboard.routes import install as install_dashboard  # noqa: PLC0415
         from api.dashboard.session_store import SessionStore  # noqa: PLC0415
@@ -131,10 +133,6 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
         install_family(app, family.settings, family.links, family.documents, journeys)
         if api.coordinators:
             install_downloads(app, family.links, family.documents)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -152,15 +150,18 @@ async def serve(env: Mapping[str, str]) -> None:
     import uvicorn  # noqa: PLC0415
 
     from messaging.provider_config import open_ledger  # noqa: PLC0415
+    from service import tracing  # noqa: PLC0415
     from service.client import connect  # noqa: PLC0415
 
-    settings = Settings.from_env(dict(env))
+    settings = Settings.from_env({"WAYPOINT_PROCESS_NAME": "api", **env})
     api = ApiSettings.from_env(env)
     ledger = open_ledger(env)
     # The family page, unless messages send families to an organisation's own portal.
     family = None if settings.case_link_base else family_parts(settings.family)
-    client = await connect(settings)
+    tracer = tracing.configure(settings.otlp_endpoint, settings.process_name)
+    client = await connect(settings, interceptors=tracing.client_interceptors(tracer))
     app = create_app(settings, Journeys(client, settings.task_queue), ledger, api, family)
+    tracing.instrument_api(app, tracer)
     host = env.get("WAYPOINT_API_HOST") or "127.0.0.1"
     port = int(env.get("WAYPOINT_API_PORT") or "8000")
     log.info("API on http://%s:%d (%d API key(s), dashboard %s, family page %s, Twilio webhooks %s, Resend webhooks %s)",
@@ -169,14 +170,18 @@ async def serve(env: Mapping[str, str]) -> None:
              "on" if api.webhooks.twilio_auth_token else "off", "on" if api.webhooks.svix_key else "off")
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(),
                             proxy_headers=False, server_header=False, access_log=False)  # api.access_log instead
-    await uvicorn.Server(config).serve()
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        tracing.shutdown(tracer)
 
 
 def main() -> int:
     from service.logs import configure  # noqa: PLC0415
 
-    configure(os.environ.get("WAYPOINT_LOG_LEVEL", "INFO"))
     try:
+        settings = Settings.from_env({"WAYPOINT_PROCESS_NAME": "api", **os.environ})
+        configure(settings.log_level, log_dir=settings.log_dir, process_name=settings.process_name)
         asyncio.run(serve(os.environ))
     except ValueError as err:  # configuration: names the variable, never its value
         log.error("configuration: %s", err)

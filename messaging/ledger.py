@@ -28,7 +28,8 @@ the journey could not be told (Temporal unreachable), so the provider's retry is
 Concurrency: several worker processes may share the database. Every method is one short
 transaction; ``begin`` relies on the primary key (insert, and on a conflict read the winner's
 row), and state changes are single conditional ``UPDATE``s (compare-and-set on ``attempts``),
-so no in-process lock is needed. SQLite files get WAL mode and a busy timeout; use any other
+so no in-process lock is needed. The tables come from Alembic migrations
+(``messaging/ledger_migrations``, see ``messaging.ledger_schema``), applied when a ledger opens. SQLite files get WAL mode and a busy timeout; use any other
 SQLAlchemy URL (``postgresql+psycopg://...``) when workers run on several machines.
 
 The methods are synchronous (SQLAlchemy Core, blocking I/O). Async callers run them in a
@@ -64,7 +65,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 DEFAULT_LEDGER_URL = "sqlite:///var/ledger.sqlite"
@@ -262,6 +263,11 @@ class Ledger:
             result["contacts"] = int(conn.execute(select(func.count()).select_from(contacts)).scalar_one())
         return result
 
+    def ping(self) -> None:
+        """Raises when the database does not answer (health checks)."""
+        with self.engine.connect() as conn:
+            conn.execute(select(1)).scalar_one()
+
     # -- contacts ---------------------------------------------------------------------------
 
     def address_hash(self, address: str) -> str:
@@ -328,11 +334,9 @@ class Ledger:
             return conn.execute(stmt).rowcount > 0
 
     def _create_tables(self) -> None:
-        try:
-            metadata.create_all(self.engine)
-        except (OperationalError, ProgrammingError, IntegrityError):
-            # Another process created them between the check and the CREATE: check again.
-            metadata.create_all(self.engine)
+        from messaging.ledger_schema import upgrade  # noqa: PLC0415 - the schema module imports our tables
+
+        upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -3,6 +3,12 @@ the Temporal dev server (SQLite) is restarted with reminders pending.
 
     bash scripts/chaos.sh                  # defaults: 24 journeys, about 3 minutes
     bash scripts/chaos.sh --journeys 30 --seconds 240
+    bash scripts/chaos.sh --cluster        # the Temporal server on PostgreSQL, two workers, one PostgreSQL ledger
+
+With ``--cluster`` the same families run on the cluster of scripts/cluster.py (ports 21600-21699,
+data in var/cluster-chaos, started afresh): each kill takes one of the two workers (the other
+carries on), the Temporal server is SIGKILLed and restarted once, and PostgreSQL (Temporal's
+persistence and the ledger) is restarted once.
 
 Everything is local: a dev server on a free port with its own SQLite file, a worker process,
 and local servers speaking Twilio's and Resend's protocols. Providers also fail for a stretch
@@ -18,13 +24,13 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +55,7 @@ from messaging.ledger import Ledger  # noqa: E402
 from service.client import data_converter  # noqa: E402
 from service.journeys import CommandRefused, JourneyBusy, Journeys  # noqa: E402
 from service.replay_check import ReplayCheck  # noqa: E402
+from tests.support.delivery_count import count_deliveries  # noqa: E402
 from tests.support.fake_providers import FakeResend, FakeTwilio, delivery_environment  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 from workflows.journey_types import journey_id  # noqa: E402
@@ -114,7 +121,15 @@ class Lab:
         self.server.send_signal(signal.SIGTERM)
         self.server.wait(timeout=60)
 
+    @property
+    def ledger_url(self) -> str:
+        return self.env["WAYPOINT_LEDGER_URL"]
+
+    hash_key = HASH_KEY
+
     def start_worker(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            return  # already running
         self.worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=self.env, cwd=ROOT,
                                        stdout=subprocess.DEVNULL, stderr=open(self.workdir / "worker.log", "ab"))
 
@@ -132,7 +147,76 @@ class Lab:
             self.stop_server()
 
 
+class ClusterLab:
+    """The same moves on the cluster: kills alternate between its workers; the server is SIGKILLed."""
+
+    def __init__(self, workdir: Path, twilio: FakeTwilio, resend: FakeResend, workers: int = 2) -> None:
+        from scripts.cluster import Cluster, Ports  # noqa: PLC0415
+
+        providers = delivery_environment(twilio, resend, "unused", HASH_KEY)
+        for shared in ("WAYPOINT_LEDGER_URL", "WAYPOINT_CONTACT_HASH_KEY"):
+            providers.pop(shared)  # the cluster's own: PostgreSQL, and its generated key
+        # Portal links, as docker-compose.yml by default: family-page links differ on every retry
+        # (see tests/proof/test_cluster.py).
+        self.cluster = Cluster(workdir, Ports(21600), workers=workers, extra_env={
+            **providers, "WAYPOINT_LOG_LEVEL": "INFO", "WAYPOINT_CASE_LINK_BASE": "https://portal.waypoint.example/case"})
+        self.task_queue = self.cluster.task_queue
+        self.kills = self.restarts = self.pg_restarts = 0
+        self.downtime = 0.0
+        self.next_victim = 1
+
+    async def start(self) -> Client:
+        if (self.cluster.pg_data / "PG_VERSION").exists():
+            self.cluster.stop_postgres()  # left running by an interrupted run
+        shutil.rmtree(self.cluster.data, ignore_errors=True)
+        shutil.rmtree(self.cluster.pg_home, ignore_errors=True)
+        return await self.cluster.up(ui=False, api=False)
+
+    @property
+    def ledger_url(self) -> str:
+        return self.cluster.ledger_url
+
+    @property
+    def hash_key(self) -> str:
+        return self.cluster.secrets["WAYPOINT_CONTACT_HASH_KEY"]
+
+    def kill_worker(self) -> None:
+        n = self.next_victim
+        if self.cluster.alive(self.cluster.worker_name(n)):
+            self.cluster.kill_worker(n)
+            self.kills += 1
+        self.victim = n
+        self.next_victim = n % self.cluster.workers + 1
+
+    def start_worker(self) -> None:
+        for n in range(1, self.cluster.workers + 1):
+            if not self.cluster.alive(self.cluster.worker_name(n)):
+                self.cluster.start_worker(n)
+
+    async def restart_server(self) -> None:
+        down = time.monotonic()
+        self.cluster.kill_temporal()
+        self.restarts += 1
+        await asyncio.sleep(3)
+        self.cluster.start_temporal()
+        await self.cluster.wait_temporal()
+        self.downtime = time.monotonic() - down
+
+    def restart_postgres(self) -> None:
+        self.cluster.restart_postgres()
+        self.pg_restarts += 1
+
+    def shutdown(self) -> None:
+        self.cluster.down()
+
+
 def case_for(reference: str, index: int) -> CaseFile:
+    return CaseFile.model_validate(case_data_for(reference, index))
+
+
+def case_data_for(reference: str, index: int) -> dict:
+    """A family whose reminders come every few seconds and who never has quiet hours (JSON form,
+    as the API takes it)."""
     data = json.loads((ROOT / "examples" / "case-car-t.json").read_text())
     data["case_reference"] = reference
     phone = f"+7701{index:07d}"
@@ -149,7 +233,7 @@ def case_for(reference: str, index: int) -> CaseFile:
         "sms_caps": {"per_day": 50, "per_week": 200},
         "continue_as_new_after_events": 300,
     }
-    return CaseFile.model_validate(data)
+    return data
 
 
 async def retrying(what, attempts: int = 1200):
@@ -202,22 +286,28 @@ async def command(journeys: Journeys, ref: str, cmd: BaseModel) -> None:
             raise
 
 
-async def chaos(lab: Lab, rng: random.Random, seconds: float, stop: asyncio.Event) -> None:
+async def chaos(lab: Lab | ClusterLab, rng: random.Random, seconds: float, stop: asyncio.Event) -> None:
     deadline = time.monotonic() + seconds
-    restarted = False
+    restarted = postgres_restarted = False
     while time.monotonic() < deadline and not stop.is_set():
         await asyncio.sleep(rng.uniform(2.0, 7.0))
         lab.kill_worker()
         await asyncio.sleep(rng.uniform(0.2, 2.0))
         if not restarted and time.monotonic() > deadline - seconds * 0.6:
-            down = time.monotonic()
-            lab.stop_server()  # reminders are pending in every open journey
-            lab.restarts += 1
-            await asyncio.sleep(3)
-            lab.start_server()
-            await lab.wait_port()
-            lab.downtime = time.monotonic() - down
+            if isinstance(lab, ClusterLab):
+                await lab.restart_server()  # SIGKILL: reminders are pending in every open journey
+            else:
+                down = time.monotonic()
+                lab.stop_server()  # reminders are pending in every open journey
+                lab.restarts += 1
+                await asyncio.sleep(3)
+                lab.start_server()
+                await lab.wait_port()
+                lab.downtime = time.monotonic() - down
             restarted = True
+        elif isinstance(lab, ClusterLab) and restarted and not postgres_restarted:
+            lab.restart_postgres()
+            postgres_restarted = True
         lab.start_worker()
 
 
@@ -226,20 +316,29 @@ async def main() -> int:
     parser.add_argument("--journeys", type=int, default=24)
     parser.add_argument("--seconds", type=float, default=90.0, help="how long the killing goes on")
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--cluster", action="store_true", help="on the Temporal server with PostgreSQL and two workers")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    temporal = os.environ.get("WAYPOINT_TEMPORAL_BIN") or subprocess.run(
-        ["bash", str(ROOT / "scripts" / "ensure-temporal.sh")], check=True, capture_output=True, text=True).stdout.strip()
 
     twilio, resend = FakeTwilio().start(), FakeResend().start()
-    workdir = Path(tempfile.mkdtemp(prefix="waypoint-chaos-"))
-    lab = Lab(temporal, workdir, twilio, resend)
+    lab: Lab | ClusterLab
+    if args.cluster:
+        workdir = ROOT / "var" / "cluster-chaos"
+        lab = ClusterLab(workdir, twilio, resend)
+    else:
+        temporal = os.environ.get("WAYPOINT_TEMPORAL_BIN") or subprocess.run(
+            ["bash", str(ROOT / "scripts" / "ensure-temporal.sh")], check=True, capture_output=True, text=True).stdout.strip()
+        workdir = Path(tempfile.mkdtemp(prefix="waypoint-chaos-"))
+        lab = Lab(temporal, workdir, twilio, resend)
     started = time.monotonic()
     try:
-        lab.start_server()
-        client = await lab.wait_server()
+        if isinstance(lab, ClusterLab):
+            client = await lab.start()
+        else:
+            lab.start_server()
+            client = await lab.wait_server()
+            lab.start_worker()
         journeys = Journeys(client, lab.task_queue)
-        lab.start_worker()
         cases = [case_for(f"WJ-2026-{900000 + i}", i) for i in range(args.journeys)]
         twilio.override(cases[1].guardians[0].phone, "invalid_number")  # one permanent failure
         for case in cases:
@@ -256,8 +355,7 @@ async def main() -> int:
         )
         unfinished = [c.case_reference for c, r in zip(cases, outcomes, strict=True) if isinstance(r, BaseException)]
         await killer
-        if lab.worker is None or lab.worker.poll() is not None:
-            lab.start_worker()
+        lab.start_worker()  # every worker that is down
 
         # Settle: every journey must be in visa_travel with nothing left in flight.
         wrong_stage = list(unfinished)
@@ -302,24 +400,19 @@ async def main() -> int:
             timeline = [e for e in await journeys.timeline(case.case_reference) if e.kind == "milestone"]
             got = {e.detail.get("milestone") for e in timeline}
             milestones_lost += len({"records_complete", "review_started", "review_outcome", "eligibility_decided"} - got)
-        ledger = Ledger(lab.env["WAYPOINT_LEDGER_URL"], contact_hash_key=HASH_KEY)
-        sms_by_sid = Counter(m["sid"] for m in twilio.messages)
-        email_by_key = Counter(m["idempotency_key"] for m in resend.messages)
-        delivered: set[str] = set(email_by_key)
-        sms_keys = Counter()
-        for sid in sms_by_sid:
-            entry = ledger.by_provider_id(sid)
-            sms_keys[entry.key if entry else f"unknown:{sid}"] += 1
-        delivered |= set(sms_keys)
-        duplicated = sum(n - 1 for n in email_by_key.values()) + sum(n - 1 for n in sms_keys.values())
-        duplicated += sum(1 for k in sms_keys if k.startswith("unknown:"))
-        lost = len(expected - delivered)
+        ledger = Ledger(lab.ledger_url, contact_hash_key=lab.hash_key)
+        count = count_deliveries(twilio, resend, ledger, expected)
         await asyncio.sleep(3)
         after_quiet = (len(twilio.messages), len(resend.messages))
         print("\nchaos figures")
         print(f"  seed                      {args.seed}")
         print(f"  worker kills (SIGKILL)    {lab.kills} survived")
-        print(f"  dev server restarts       {lab.restarts} (down {lab.downtime:.0f} s)")
+        if isinstance(lab, ClusterLab):
+            print(f"  workers                   {lab.cluster.workers} on one task queue, one PostgreSQL ledger")
+            print(f"  Temporal server kills     {lab.restarts} (SIGKILL; down {lab.downtime:.0f} s)")
+            print(f"  PostgreSQL restarts       {lab.pg_restarts}")
+        else:
+            print(f"  dev server restarts       {lab.restarts} (down {lab.downtime:.0f} s)")
         print(f"  journeys                  {len(cases)} ({len(cases) - len(wrong_stage)} reached visa_travel"
               + (f"; the driver could not finish {', '.join(unfinished)}" if unfinished else "") + ")")
         print(f"  runs replayed             {runs - len(not_replaying)} of {runs}"
@@ -327,15 +420,16 @@ async def main() -> int:
         print(f"  milestones lost           {milestones_lost}")
         print(f"  continued as new          {continued} journeys (kills may land around it)")
         print(f"  messages expected (sent)  {len(expected)}")
-        print(f"  messages delivered        {len(delivered & expected)} (provider calls: {len(twilio.messages)} SMS, {len(resend.messages)} e-mail)")
-        print(f"  messages duplicated       {duplicated}")
-        print(f"  messages lost             {lost}")
+        print(f"  messages delivered        {len(count.delivered)} (provider calls: {len(twilio.messages)} SMS, {len(resend.messages)} e-mail)")
+        print(f"  messages duplicated       {count.duplicated}")
+        print(f"  messages lost             {len(count.lost)}")
+        print(f"  sent, not by a journey    {len(count.unexpected)}")
         print(f"  permanent failures        {len(failed)} (coordinator alerted)")
         print(f"  sent after close          {after_quiet[0] - after_close[0] + after_quiet[1] - after_close[1]}")
         print(f"  ledger                    {ledger.counts()}")
         print(f"  took                      {time.monotonic() - started:.0f} s  (work dir {workdir})")
-        ok = not not_replaying and not wrong_stage and milestones_lost == 0 and duplicated == 0 and lost == 0 and after_quiet == after_close
-        for key in sorted(expected - delivered)[:5]:
+        ok = not not_replaying and not wrong_stage and milestones_lost == 0 and count.exactly_once and after_quiet == after_close
+        for key in sorted(count.lost)[:5]:
             entry = ledger.get(key)
             print(f"  lost: {key} (ledger: {entry.state if entry else 'none'}, provider id {entry.provider_id if entry else '-'})")
         print("  result                    " + ("OK: nothing lost, nothing duplicated" if ok else "FAILED"))

@@ -21,6 +21,8 @@ export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$PORT}"
 export WAYPOINT_OUTBOX_DIR="${WAYPOINT_OUTBOX_DIR:-$DATA/outbox}"
 # With the outbox as provider the ledger only remembers whom each journey wrote to (replies).
 export WAYPOINT_LEDGER_URL="${WAYPOINT_LEDGER_URL:-sqlite:///$DATA/ledger.sqlite}"
+# JSON log lines of the worker and the API (appended across restarts, rotated; service/logs.py).
+export WAYPOINT_LOG_DIR="${WAYPOINT_LOG_DIR:-$DATA/logs}"
 # The family page (unless messages point to an organisation's own portal): its links lead to this
 # API; its database and sealed documents live under $DATA; a dev document key is made once.
 API_PORT="${WAYPOINT_API_PORT:-8000}"
@@ -57,7 +59,7 @@ trap cleanup INT TERM EXIT
 
 "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" \
   --db-filename "$DATA/temporal.sqlite" --log-level warn "${SA_FLAGS[@]}" "${UI_CODEC[@]}" \
-  >"$DATA/temporal-server.log" 2>&1 &
+  >>"$DATA/temporal-server.log" 2>&1 &
 pids+=($!)
 
 echo "waiting for the Temporal dev server on 127.0.0.1:$PORT ..." >&2
@@ -69,7 +71,7 @@ done
 
 READY="$DATA/worker.ready"
 rm -f "$READY"
-WAYPOINT_READY_FILE="$READY" "$PY" worker.py &
+WAYPOINT_READY_FILE="$READY" WAYPOINT_PROCESS_NAME="${WAYPOINT_PROCESS_NAME:-worker}" "$PY" worker.py &
 pids+=($!)
 
 if [ -n "${WAYPOINT_CODEC_TOKEN:-}" ]; then
@@ -115,6 +117,7 @@ cat <<MSG
     Temporal gRPC   : 127.0.0.1:$PORT            (data: $DATA/temporal.sqlite)
     Outbox          : $WAYPOINT_OUTBOX_DIR/<case reference>/   (every email and SMS, one file each)
     Server log      : $DATA/temporal-server.log
+    Logs            : $WAYPOINT_LOG_DIR/worker.log, api.log   (JSON lines, appended across restarts)
     Dashboard       : http://127.0.0.1:$API_PORT/dashboard/
     Family page     : the link in each guardian's message ($WAYPOINT_PUBLIC_BASE_URL/family/<token>; documents sealed in $DATA/documents)
     HTTP API        : http://127.0.0.1:$API_PORT/docs   (OpenAPI; see docs/http-api.md)

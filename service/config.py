@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -107,7 +109,22 @@ WORKER_ENV = (
     "WAYPOINT_SENDER_NAME",
     "WAYPOINT_LOG_LEVEL",
     *FAMILY_LINK_ENV,
+    "WAYPOINT_LOG_DIR",
+    "WAYPOINT_PROCESS_NAME",
+    "WAYPOINT_METRICS_ADDRESS",
+    "WAYPOINT_HEALTH_ADDRESS",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
 )
+
+# Variables of WORKER_ENV that may be left empty (their default is meaningful: off, or the host).
+WORKER_ENV_OPTIONAL = ("WAYPOINT_PROCESS_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT")
+
+# Operations (metrics, health, logs, tracing): see service/metrics.py, service/health.py,
+# service/logs.py and service/tracing.py.
+GAUGE_INTERVAL = timedelta(seconds=30)  # how often a worker refreshes the ledger/journey gauges
+HEALTH_CHECK_TIMEOUT = timedelta(seconds=3)  # each dependency a readiness check asks
+LOG_FILE_BYTES = 20 * 1024 * 1024  # a log file is rotated (never truncated) past this size
+LOG_FILES_KEPT = 5
 
 
 @dataclass(frozen=True)
@@ -124,6 +141,12 @@ class Settings:
     # TEMPORAL_CONFIG_FILE), so the same code runs against a dev server, a cluster or Cloud.
     temporal_profile: str | None = None
     family: FamilySettings = field(default_factory=FamilySettings)
+    # Operations. Empty means off: no metrics or health listener, logs only to stderr, no tracing.
+    log_dir: Path | None = None  # JSON lines in <log_dir>/<process_name>.log, appended and rotated
+    process_name: str = "worker"  # names the log file and the service in traces and metrics
+    metrics_address: str | None = None  # host:port of the Prometheus endpoint (/metrics)
+    health_address: str | None = None  # host:port of /livez and /readyz (workers)
+    otlp_endpoint: str | None = None  # OTLP/HTTP collector, e.g. http://127.0.0.1:4318
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -139,4 +162,36 @@ class Settings:
             log_level=e.get("WAYPOINT_LOG_LEVEL", "INFO").upper(),
             temporal_profile=e.get("TEMPORAL_PROFILE") or None,
             family=FamilySettings.from_env(e),
+            log_dir=Path(e["WAYPOINT_LOG_DIR"]) if e.get("WAYPOINT_LOG_DIR") else None,
+            # Unset: named after the host, so replicas sharing a log folder write files of their own.
+            process_name=_process_name(e.get("WAYPOINT_PROCESS_NAME") or f"worker-{socket.gethostname()}"),
+            metrics_address=_listen_address(e, "WAYPOINT_METRICS_ADDRESS"),
+            health_address=_listen_address(e, "WAYPOINT_HEALTH_ADDRESS"),
+            otlp_endpoint=_http_url(e, "OTEL_EXPORTER_OTLP_ENDPOINT"),
         )
+
+
+def _process_name(value: str) -> str:
+    """It names a file: letters, digits, '.', '_' and '-' only."""
+    if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}", value):
+        raise ValueError("WAYPOINT_PROCESS_NAME may hold letters, digits, '.', '_' and '-' only (at most 64)")
+    return value
+
+
+def _listen_address(env: dict[str, str], name: str) -> str | None:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{name} must be host:port, e.g. 127.0.0.1:9464")
+    return value
+
+
+def _http_url(env: dict[str, str], name: str) -> str | None:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
+        raise ValueError(f"{name} must be an http(s) URL, e.g. http://127.0.0.1:4318")
+    return value

@@ -117,6 +117,10 @@ class JourneyWorkflow:
             self._malformed = "invalid case file: journey input needs a case file"
         self._woken = False
         self._in_flight: dict[str, asyncio.Task[None]] = {}
+        # What happened to messages that fell due (service/metrics.py lists it). The SDK records
+        # workflow metrics only when not replaying, and they add no command to the history.
+        self._decisions = workflow.metric_meter().create_counter(
+            "waypoint_message_decisions", "messages that fell due: deferred (sent later than planned), merged, skipped")
         self._published: dict[str, Any] = {}
         self._published_status: str | None = None
         self._published_digest: JourneyDigest | None = None
@@ -211,14 +215,21 @@ class JourneyWorkflow:
             decision = decide(state, message, now)
             if isinstance(decision, Skip):
                 message.status, message.outcome = MessageStatus.SKIPPED, decision.reason
+                self._count(message, "skipped")
             elif isinstance(decision, Defer):
                 message.not_before = decision.until
             else:
                 for key in decision.merged:
                     merged = next(m for m in state.messages if m.key == key)
                     merged.status, merged.outcome = MessageStatus.SKIPPED, f"merged into {message.key}"
+                    self._count(merged, "merged")
+                if message.not_before > message.created_at:
+                    self._count(message, "deferred")  # went out later than planned: quiet hours, SMS caps
                 message.status = MessageStatus.SENDING
                 self._in_flight[message.key] = asyncio.create_task(self._deliver(message))
+
+    def _count(self, message: Message, decision: str) -> None:
+        self._decisions.add(1, {"channel": message.channel.value, "event": message.event.value, "decision": decision})
 
     async def _deliver(self, message: Message) -> None:
         state = self._state

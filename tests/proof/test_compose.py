@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from service.config import WORKER_ENV
+from service.config import WORKER_ENV, WORKER_ENV_OPTIONAL
 from workflows.search_attributes import ALL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-SERVICES = ("postgresql", "temporal", "temporal-admin-tools", "temporal-ui", "worker")
+SERVICES = ("postgresql", "temporal", "temporal-admin-tools", "temporal-ui", "ledger-migrate", "worker", "api")
 TEMPORAL_FRONTEND = "temporal:7233"
 # Pre-allocated custom search attribute columns per type in Temporal's SQL (PostgreSQL) visibility.
 SQL_VISIBILITY_SLOTS = {"bool": 3, "datetime": 3, "double": 3, "int": 3, "keyword": 10, "text": 3, "keywordlist": 3}
@@ -121,7 +121,7 @@ def registrations(command: str, service_env: dict[str, str | None]) -> list[tupl
 # --- docker-compose.yml ------------------------------------------------------------------------
 
 
-def test_the_five_services_exist(services):
+def test_every_service_exists(services):
     missing = [name for name in SERVICES if name not in services]
     assert not missing, f"services missing from docker-compose.yml: {missing}"
 
@@ -179,7 +179,7 @@ def test_worker_environment_provides_every_worker_env_name(services):
     env = environment(services["worker"])
     missing = [name for name in WORKER_ENV if name not in env]
     assert not missing, f"worker environment lacks {missing} (service.config.WORKER_ENV)"
-    empty = [name for name in WORKER_ENV if not resolve(env[name] or "").strip()]
+    empty = [name for name in WORKER_ENV if name not in WORKER_ENV_OPTIONAL and not resolve(env[name] or "").strip()]
     assert not empty, f"worker environment leaves {empty} empty when no variable is set"
 
 
@@ -426,3 +426,61 @@ def test_worker_and_api_share_every_delivery_setting():
         missing = [v for v in (*PROVIDER_ENV, KEYS_ENV) if v not in env]
         assert not missing, f"{name} lacks {missing}"
     assert services["worker"]["environment"]["WAYPOINT_SMS_PROVIDER"].endswith(":-outbox}")
+
+
+# --- the same topology as `make cluster` (scripts/cluster.py) --------------------------------
+
+
+def ledger_url(services: dict[str, Any]) -> str:
+    return resolve(environment(services["worker"])["WAYPOINT_LEDGER_URL"])
+
+
+def test_several_workers_share_one_postgresql_ledger(services):
+    replicas = resolve((services["worker"].get("deploy") or {}).get("replicas", 1))
+    assert int(replicas) >= 2, "the worker runs as two or more replicas, like make cluster"
+    url = ledger_url(services)
+    assert url.startswith("postgresql+psycopg://") and "@postgresql:5432/" in url, url
+    assert resolve(environment(services["api"])["WAYPOINT_LEDGER_URL"]) == url, "the API routes webhooks through the same ledger"
+    database = url.rsplit("/", 1)[1]
+    assert resolve(environment(services["postgresql"]).get("POSTGRES_DB")) == database, "the ledger's database is created"
+    user_password = url.split("://", 1)[1].split("@", 1)[0]
+    pg = environment(services["postgresql"])
+    assert user_password == f"{resolve(pg['POSTGRES_USER'])}:{resolve(pg['POSTGRES_PASSWORD'])}"
+
+
+def test_the_ledger_is_migrated_before_workers_and_api_start(services):
+    migrate = services["ledger-migrate"]
+    assert migrate.get("build") == services["worker"].get("build")
+    assert migrate.get("command") == ["python", "-m", "messaging.ledger_schema", "upgrade"]
+    assert resolve(environment(migrate)["WAYPOINT_LEDGER_URL"]) == ledger_url(services)
+    assert depends_on(migrate).get("postgresql") == "service_healthy"
+    assert str(migrate.get("restart")) == "no"
+    for name in ("worker", "api"):
+        assert depends_on(services[name]).get("ledger-migrate") == "service_completed_successfully", name
+
+
+def test_workers_and_api_are_healthy_only_when_ready(services):
+    worker_env = environment(services["worker"])
+    health_port = resolve(worker_env["WAYPOINT_HEALTH_ADDRESS"]).rsplit(":", 1)[1]
+    assert resolve(worker_env["WAYPOINT_METRICS_ADDRESS"]).rsplit(":", 1)[1] != health_port
+    worker_check = script(services["worker"]["healthcheck"]["test"])
+    assert f"127.0.0.1:{health_port}/healthz/ready" in worker_check
+    api_port = resolve(environment(services["api"])["WAYPOINT_API_PORT"])
+    assert f"127.0.0.1:{api_port}/healthz/ready" in script(services["api"]["healthcheck"]["test"])
+    for name in ("worker", "api"):
+        assert str(environment(services[name]).get("WAYPOINT_LOG_DIR", "")).startswith("/data/"), f"{name} logs on the volume"
+
+
+def test_compose_sets_every_variable_the_cluster_gives_a_worker_and_the_api(services, tmp_path):
+    from scripts.cluster import Cluster
+
+    cluster = Cluster(tmp_path)  # nothing started: only the variables it would pass
+    for name, variables in (("worker", cluster.worker_variables(1)), ("api", cluster.api_variables())):
+        missing = sorted(set(variables) - set(environment(services[name])))
+        assert not missing, f"make cluster gives the {name} {missing}, docker-compose.yml does not"
+
+
+def test_the_family_pages_database_is_shared_like_the_ledger(services):
+    """Workers mint family links and the API serves them: with replicas, one shared database."""
+    for name in ("worker", "api"):
+        assert resolve(environment(services[name])["WAYPOINT_FAMILY_DB"]) == ledger_url(services), name

@@ -50,18 +50,20 @@ def outbox_senders(settings: Settings) -> dict[Channel, Sender]:
     return {Channel.EMAIL: outbox, Channel.SMS: outbox}
 
 
-def case_links(settings: Settings) -> CaseLinks:
-    """An organisation's portal when WAYPOINT_CASE_LINK_BASE is set, else the family page."""
+def case_links(settings: Settings, link_key: bytes | None = None) -> CaseLinks:
+    """An organisation's portal when WAYPOINT_CASE_LINK_BASE is set, else the family page (with a
+    ledger, each message's link comes from its key, so a retried delivery carries the same one)."""
     if settings.case_link_base:
         return CaseLinks(settings.case_link_base)
     family = settings.family
-    return CaseLinks(None, LinkBook(make_engine(family.database_url)), family.link_base, family.link_valid_for)
+    return CaseLinks(None, LinkBook(make_engine(family.database_url)), family.link_base, family.link_valid_for,
+                     token_key=link_key)
 
 
 def build_worker(client: Client, settings: Settings, senders: dict[Channel, Sender] | None = None,
-                 interceptors: list[Interceptor] | None = None) -> Worker:
+                 interceptors: list[Interceptor] | None = None, link_key: bytes | None = None) -> Worker:
     renderer = Renderer(sender_name=settings.sender_name)
-    deliveries = DeliveryActivities(renderer, senders or outbox_senders(settings), case_links(settings))
+    deliveries = DeliveryActivities(renderer, senders or outbox_senders(settings), case_links(settings, link_key))
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -100,7 +102,8 @@ async def main() -> None:
     runtime = runtime_with_metrics(settings.metrics_address)
     client = await connect(settings, runtime=runtime, interceptors=tracing.client_interceptors(tracer))
     metrics = ServiceMetrics((runtime or Runtime.default()).metric_meter)
-    worker = build_worker(client, settings, senders, interceptors=[metrics.interceptor()])
+    link_key = ledger.derived_key("family-links") if ledger is not None else None
+    worker = build_worker(client, settings, senders, interceptors=[metrics.interceptor()], link_key=link_key)
     channels = ", ".join(f"{c.value} via {type(s).__name__}" for c, s in senders.items())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -53,7 +53,8 @@ class DeliveryActivities:
         link = None
         if self.links is not None:  # each message to a guardian carries a fresh link (renewed access)
             link = await asyncio.to_thread(
-                self.links.link, request.case_reference, request.recipient, request.language, request.channel.value)
+                self.links.link, request.case_reference, request.recipient, request.language, request.channel.value,
+                request.key)
         try:
             message = self.renderer.render(request, link)
         except SmsTooLong as exc:

@@ -165,6 +165,11 @@ class Ledger:
         self.engine = engine or make_engine(url)
         self._create_tables()
 
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A secret for another purpose, derived from the contact hash key (never the key itself):
+        e.g. the family-page links of messages that go through this ledger."""
+        return hmac.new(self._hash_key, f"waypoint:{purpose}".encode(), hashlib.sha256).digest()
     def __repr__(self) -> str:  # never show the hash key or URL credentials
         return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
 

@@ -11,7 +11,9 @@ WAYPOINT_FRESH_LINK_EVERY_MINUTES for each guardian.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -72,13 +74,17 @@ class LinkBook:
         create_tables(engine, metadata)
 
     def mint(self, case_reference: str, recipient: str, language: str, channel: str, now: datetime,
-             valid_for: timedelta) -> str:
-        token = secrets.token_urlsafe(16)  # 128 bits; FAMILY_TOKEN_CHARS characters
+             valid_for: timedelta, token: str | None = None) -> str:
+        """Record a link (a random token unless one is given). A given token already recorded is
+        kept as it is (a retried delivery: same link, same expiry, still revoked if it was)."""
+        token = token or secrets.token_urlsafe(16)  # 128 bits; FAMILY_TOKEN_CHARS characters
         with self.engine.begin() as conn:
-            conn.execute(insert(links).values(
-                token_hash=_hash(token), case_reference=case_reference, recipient=recipient, language=language,
-                channel=channel, issued_at=now, expires_at=now + valid_for, revoked_at=None, fresh_requested_at=None,
-            ))
+            exists = conn.execute(select(links.c.token_hash).where(links.c.token_hash == _hash(token))).first()
+            if exists is None:
+                conn.execute(insert(links).values(
+                    token_hash=_hash(token), case_reference=case_reference, recipient=recipient, language=language,
+                    channel=channel, issued_at=now, expires_at=now + valid_for, revoked_at=None, fresh_requested_at=None,
+                ))
         return token
 
     def _row(self, token: str):
@@ -150,19 +156,26 @@ class CaseLinks:
     coordinator) get the page's front door, which holds nothing."""
 
     def __init__(self, portal_base: str | None, book: LinkBook | None = None, family_base: str = "",
-                 valid_for: timedelta = timedelta(days=30)) -> None:
+                 valid_for: timedelta = timedelta(days=30), token_key: bytes | None = None) -> None:
         if portal_base is None and book is None:
             raise ValueError("either an organisation's portal or the family page's link book is needed")
         self.portal_base = portal_base.rstrip("/") if portal_base else None
         self.book = book
         self.family_base = family_base.rstrip("/")
         self.valid_for = valid_for
+        # With a real provider, exactly-once compares what was sent with what a retry renders:
+        # the token then comes from the message key under this secret, the same on every attempt.
+        self.token_key = token_key
 
-    def link(self, case_reference: str, recipient: str, language: str, channel: str) -> str:
+    def link(self, case_reference: str, recipient: str, language: str, channel: str, message_key: str | None = None) -> str:
         if self.portal_base is not None:
             return f"{self.portal_base}/{case_reference}"
         assert self.book is not None
         if not GUARDIAN.fullmatch(recipient):
             return f"{self.family_base}/"
-        token = self.book.mint(case_reference, recipient, language, channel, datetime.now(UTC), self.valid_for)
+        token = None
+        if self.token_key is not None and message_key is not None:
+            digest = hmac.new(self.token_key, message_key.encode(), hashlib.sha256).digest()[:16]
+            token = base64.urlsafe_b64encode(digest).decode().rstrip("=")  # FAMILY_TOKEN_CHARS characters
+        token = self.book.mint(case_reference, recipient, language, channel, datetime.now(UTC), self.valid_for, token)
         return f"{self.family_base}/{token}"

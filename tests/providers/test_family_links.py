@@ -84,3 +84,24 @@ def test_a_family_link_is_never_longer_than_the_longest_portal_link(book: LinkBo
             continue
         family = CaseLinks(None, book, settings.family.link_base, 30 * DAY)
         assert len(family.link("WJ-2026-0042", "guardian-1", "en", "sms")) <= MAX_FAMILY_LINK_LENGTH
+
+
+def test_a_retried_delivery_carries_the_same_link_so_exactly_once_holds(book: LinkBook):
+    """A retry after a crash between the provider's answer and the ledger's record renders the
+    message again: its body must be byte for byte the same (Resend refuses a changed body under
+    the same idempotency key; Twilio's lookup matches the exact body). With a ledger (a real
+    provider), the token comes from the message key under a secret; another message gets another."""
+    key = b"k" * 32
+    case_links = CaseLinks(None, book, "https://families.example/family", token_key=key)
+    first = case_links.link("WJ-2026-0042", "guardian-1", "ru", "email", message_key="WJ-2026-0042:record_request:1:guardian-1:email")
+    again = case_links.link("WJ-2026-0042", "guardian-1", "ru", "email", message_key="WJ-2026-0042:record_request:1:guardian-1:email")
+    other = case_links.link("WJ-2026-0042", "guardian-1", "ru", "email", message_key="WJ-2026-0042:record_request:2:guardian-1:email")
+    assert first == again and first != other
+    with book.engine.connect() as conn:
+        assert len(conn.execute(select(links)).all()) == 2  # one row per message, not per attempt
+    token = first.rsplit("/", 1)[1]
+    assert book.grant(token, datetime.now(UTC)) is not None
+    # Another secret (another deployment) gives another token for the same key.
+    elsewhere = CaseLinks(None, book, "https://families.example/family", token_key=b"x" * 32)
+    assert elsewhere.link("WJ-2026-0042", "guardian-1", "ru", "email",
+                          message_key="WJ-2026-0042:record_request:1:guardian-1:email") != first

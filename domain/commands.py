@@ -276,3 +276,26 @@ class ReassignJourney(_Command):
     note: Note | None = None
     by: Actor | None = None
     claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for
+
+
+# A family's own words, as they wrote them: kept in the (encrypted) workflow state for the
+# coordinator, never in logs or search attributes. Bounded (an SMS is at most ten segments of
+# 153 characters; longer e-mails are cut and say so).
+ReplyText = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class FamilyReply(_Command):
+    """Signal from an inbound SMS or e-mail that is not STOP/START: a guardian wrote to us."""
+
+    recipient: Annotated[str, Field(pattern=r"^guardian-[12]$")]
+    channel: Channel
+    text: ReplyText
+
+
+class MarkReplyHandled(_Command):
+    """Update from a coordinator: a family's reply has been answered or dealt with by a person."""
+
+    reply_id: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{3,6}:reply:[0-9]{1,6}$")]
+    note: Note | None = None
+    by: Actor | None = None
+    claimed_by: StaffId | None = None  # a person the caller (an API key) says it acts for

@@ -42,6 +42,7 @@ class MessageEvent(StrEnum):
     HANDOVER_PACKAGE = "handover_package"  # to the local team: what was sent, please acknowledge
     HANDOVER_REMINDER = "handover_reminder"
     FAMILY_LINK = "family_link"  # a fresh link to the family page, asked for from an expired one
+    REPLY_ACKNOWLEDGEMENT = "reply_acknowledgement"
 
 
 class Audience(StrEnum):
@@ -144,6 +145,22 @@ class Alert(_State):
     open: bool = True
 
 
+class Reply(_State):
+    """What a guardian wrote to us (not STOP/START), waiting for a person until marked handled."""
+
+    id: str  # case:reply:n
+    at: datetime
+    recipient: str
+    channel: Channel
+    text: str
+    handled_at: datetime | None = None
+    handled_by: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.handled_at is None
+
+
 class Pause(_State):
     since: datetime
     reason: PauseReason
@@ -175,6 +192,7 @@ class JourneyState(_State):
     alerts: list[Alert] = []
     timeline: list[TimelineEntry] = []
     notes: list[TimelineEntry] = []  # staff free text, kept apart from the timeline
+    replies: list[Reply] = []  # the family's own words, for the coordinator
     runs: int = 1  # how many workflow runs (continue-as-new) this journey has had
     # Timekeeping after the records (journeys started before it, or not yet through the patch
     # that brought it, keep False and behave as they always did: see docs/changing-workflows.md).

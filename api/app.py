@@ -113,6 +113,7 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
     app.state.journeys = journeys
     app.state.ledger = ledger
     app.state.webhooks = api.webhooks
+    app.state.api_keys = api.keys  # the inbound e-mail webhook is called with an API key
     app.state.call_timeout = api.call_timeout
     app.state.command_gate = CommandGate()  # one command per journey at a time from this process
     errors.install(app)

@@ -25,15 +25,22 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from email.utils import parseaddr
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.errors import ErrorBody, error
 from api.signatures import svix_valid, twilio_valid
-from service.inbound import InboundResult, JourneysUnreachable, handle_delivery_status, handle_inbound_sms
+from service.inbound import (
+    InboundResult,
+    JourneysUnreachable,
+    handle_delivery_status,
+    handle_inbound_email,
+    handle_inbound_sms,
+)
 
 log = logging.getLogger("waypoint.api.webhooks")
 
@@ -128,7 +135,7 @@ def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
-@router.post("/twilio/sms", summary="Twilio: a message comes in (STOP/START keywords)",
+@router.post("/twilio/sms", summary="Twilio: a message comes in (STOP/START, or a reply for the coordinator)",
              response_class=Response, responses={200: {"content": {"text/xml": {}}, "description": "empty TwiML"}})
 async def twilio_inbound_sms(request: Request) -> Response:
     got = await _twilio_fields(request)
@@ -143,8 +150,7 @@ async def twilio_inbound_sms(request: Request) -> Response:
     if isinstance(result, JSONResponse):
         return result
     if result is not None:
-        log.info("Twilio inbound SMS: %s; %d journey(s) told", "keyword" if result.understood else "not a keyword",
-                 len(result.signalled))
+        log.info("Twilio inbound SMS: %s; %d journey(s) told", result.detail, len(result.signalled))
     # The journey sends its own confirmation; Twilio gets an empty answer.
     return _twiml()
 
@@ -216,3 +222,47 @@ async def resend_events(request: Request) -> WebhookAck | JSONResponse:
         return WebhookAck(understood=True, duplicate=True)
     log.info("Resend event for %s: %s", email_id, "journey told" if result.signalled else result.detail)
     return WebhookAck(understood=result.understood)
+
+
+class InboundEmail(BaseModel):
+    """An e-mail a family sent us, as an e-mail service's inbound route forwards it."""
+
+    model_config = ConfigDict(extra="ignore")  # services add their own fields (headers, ids...)
+
+    sender: str = Field(alias="from", min_length=3, max_length=320, description='the sender, "Name <address>" or an address')
+    text: str = Field(max_length=100_000, description="the plain-text body (quoted earlier messages are dropped)")
+    subject: str | None = Field(default=None, max_length=500, description="not used for routing; never stored")
+
+
+class InboundAck(BaseModel):
+    received: bool = True
+    told: int = Field(description="how many journeys were told (0 when the sender is not a guardian we wrote to)")
+
+
+@router.post("/email/inbound", summary="A family's e-mail reply (forwarded by your e-mail service)",
+             response_model=InboundAck,
+             responses={401: {"model": ErrorBody, "description": "missing or invalid API key"},
+                        422: {"model": ErrorBody, "description": "not an e-mail we can read"}})
+async def inbound_email(request: Request) -> InboundAck | JSONResponse:
+    if request.app.state.api_keys.verify(request.headers.get("x-api-key")) is None:
+        return error(401, "missing or invalid API key (send it in the X-API-Key header)")
+    if _media(request) != "application/json":
+        return error(415, "inbound e-mail is JSON (application/json)")
+    try:
+        mail = InboundEmail.model_validate_json(await request.body())
+    except ValidationError as err:
+        return error(422, f"invalid inbound e-mail: {', '.join(str(e['loc'][-1]) for e in err.errors())}")
+    address = parseaddr(mail.sender)[1]
+    if "@" not in address:
+        return error(422, "invalid inbound e-mail: from is not an address")
+    ledger = request.app.state.ledger
+    if ledger is None:
+        return _no_ledger()
+    try:
+        result = await handle_inbound_email(request.app.state.journeys.client, ledger, address, mail.text)
+    except JourneysUnreachable as err:
+        log.warning("inbound e-mail not taken: %s", err)
+        return error(503, "the journey service cannot take this e-mail now; retry later",
+                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    log.info("inbound e-mail: %s; %d journey(s) told", result.detail, len(result.signalled))
+    return InboundAck(told=len(result.signalled))

@@ -111,6 +111,9 @@ def asked_of(state: JourneyState, holder: Holder) -> tuple[Audience, bool]:
     if holder == Holder.LOCAL_TEAM and state.case.local_team and state.local_team_consent:
         return Audience.LOCAL_TEAM, False
     return Audience.FAMILY, holder == Holder.LOCAL_TEAM
+# Answers to a message the person has just sent us: outside the SMS caps and never merged with
+# other news (the opt-out confirmation also answers at once, even in quiet hours).
+ANSWERS = frozenset({MessageEvent.OPT_OUT_CONFIRMATION, MessageEvent.REPLY_ACKNOWLEDGEMENT})
 
 
 def earliest_send(recipient: Recipient, now: datetime, urgent: bool, bypass: bool, event: MessageEvent | None = None) -> datetime:
@@ -203,11 +206,11 @@ def decide(state: JourneyState, message: Message, now: datetime) -> Decision:
     allowed = earliest_send(recipient, now, message.urgent, policy.urgent_alerts_bypass_quiet_hours, message.event)
     if allowed > now:  # e.g. resumed into quiet hours: defer again, never drop
         return Defer(allowed)
-    if message.channel == Channel.SMS and recipient.audience == Audience.FAMILY and message.event != MessageEvent.OPT_OUT_CONFIRMATION:
+    if message.channel == Channel.SMS and recipient.audience == Audience.FAMILY and message.event not in ANSWERS:
         sms = [
             m for m in state.messages
             if m.recipient == message.recipient and m.channel == Channel.SMS
-            and m.event != MessageEvent.OPT_OUT_CONFIRMATION
+            and m.event not in ANSWERS
             and m.status in (MessageStatus.SENT, MessageStatus.SENDING)
         ]
         capped_until = next_sms_allowed([m.sent_at or m.not_before for m in sms], now, policy.sms_caps)
@@ -219,7 +222,7 @@ def decide(state: JourneyState, message: Message, now: datetime) -> Decision:
             m.key for m in state.messages
             if m is not message and m.recipient == message.recipient and m.channel == Channel.SMS
             and m.status == MessageStatus.SCHEDULED and m.not_before <= now
-            and m.event != MessageEvent.OPT_OUT_CONFIRMATION
+            and m.event not in ANSWERS
         ]
         return Send(merged=tuple(waiting))
     return Send()

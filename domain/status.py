@@ -22,7 +22,7 @@ from domain.stages import (
     milestones_for,
     transitions_from,
 )
-from domain.state import Alert, JourneyState, Message, MessageStatus
+from domain.state import Alert, JourneyState, Message, MessageStatus, Reply
 
 
 class RecordLine(BaseModel):
@@ -92,6 +92,9 @@ class JourneyStatus(BaseModel):
     follow_up: FollowUpProgress | None = None
     donors: list[DonorTyping] = []
     handover: list[HandoverItem] = []
+    # What the family wrote that a person has not dealt with yet (the text is in the memo, which
+    # is encrypted with every payload; never in search attributes or logs).
+    open_replies: list[Reply] = []
 
 
 def journey_status(state: JourneyState) -> JourneyStatus:
@@ -155,6 +158,7 @@ def journey_status(state: JourneyState) -> JourneyStatus:
         follow_up=_follow_up(state),
         donors=list(state.donors),
         handover=list(state.handover.values()),
+        open_replies=[r for r in state.replies if r.open],
     )
 
 

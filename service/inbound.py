@@ -1,8 +1,9 @@
 """Inbound events from providers, routed to the right journey.
 
-An SMS reply is matched to journeys through the ledger's contact index (a keyed hash of the
-sender's number, never the number itself), read for STOP/START and nothing else, and signalled
-as a ``channel-reply``. A status callback is matched to our message by the provider's id and
+An SMS or e-mail reply is matched to journeys through the ledger's contact index (a keyed hash
+of the sender's address, never the address itself). STOP/START is signalled as a
+``channel-reply``; anything else is a ``family-reply`` carrying the text for the coordinator (the
+signal payload is encrypted like every payload; the text is never logged). A status callback is matched to our message by the provider's id and
 signalled as a ``delivery-report``. The HTTP webhooks that call these come with the HTTP API.
 """
 
@@ -17,7 +18,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case_file import Channel
-from domain.commands import ChannelReply, DeliveryReport, DeliveryStatus
+from domain.commands import ChannelReply, DeliveryReport, DeliveryStatus, FamilyReply
 from domain.opt_out import keyword
 from messaging.ledger import Ledger
 from workflows.journey_types import journey_id, signal_name
@@ -60,19 +61,50 @@ async def _signal(client: Client, case_reference: str, fact: BaseModel) -> bool:
         raise JourneysUnreachable(f"signal {name}: {type(err).__name__}") from None
 
 
+MAX_REPLY_CHARS = 2000
+CUT_MARK = " [...]"
+
+
+def reply_text(body: str) -> str:
+    """What a guardian wrote, without the quoted earlier message an e-mail client appends, cut
+    to what a journey keeps (and saying so)."""
+    lines = [line for line in body.replace("\r\n", "\n").split("\n") if not line.lstrip().startswith(">")]
+    text = "\n".join(lines).strip()
+    if len(text) > MAX_REPLY_CHARS:
+        text = text[: MAX_REPLY_CHARS - len(CUT_MARK)].rstrip() + CUT_MARK
+    return text
+
+
 async def handle_inbound_sms(client: Client, ledger: Ledger, from_number: str, body: str) -> InboundResult:
+    return await _handle_reply(client, ledger, Channel.SMS, from_number, body)
+
+
+async def handle_inbound_email(client: Client, ledger: Ledger, from_address: str, body: str) -> InboundResult:
+    return await _handle_reply(client, ledger, Channel.EMAIL, from_address.strip().lower(), body)
+
+
+async def _handle_reply(client: Client, ledger: Ledger, channel: Channel, address: str, body: str) -> InboundResult:
+    """STOP/START changes the channel; anything else reaches the coordinator as it was written."""
     word = keyword(body)
-    if word is None:
-        return InboundResult(False, detail="not a STOP/START keyword; left for a person")
-    contacts = await asyncio.to_thread(ledger.contacts_for, from_number)
-    result = InboundResult(True, detail=f"keyword {word.value}")
-    for case_reference, recipient, channel in contacts:
-        if channel != Channel.SMS.value or not recipient.startswith("guardian-"):
+    text = reply_text(body)
+    if word is None and not text:
+        return InboundResult(False, detail="an empty reply")
+    contacts = await asyncio.to_thread(ledger.contacts_for, address)
+    result = InboundResult(True, detail=f"keyword {word.value}" if word else "a reply for the coordinator")
+    for case_reference, recipient, used in contacts:
+        if used != channel.value or not recipient.startswith("guardian-"):
             continue
-        reply = ChannelReply(recipient=recipient, channel=Channel.SMS, keyword=word)
-        if await _signal(client, case_reference, reply):
+        fact: BaseModel = (
+            ChannelReply(recipient=recipient, channel=channel, keyword=word)
+            if word is not None
+            else FamilyReply(recipient=recipient, channel=channel, text=text)
+        )
+        if await _signal(client, case_reference, fact):
             result.signalled.append(case_reference)
-    log.info("inbound SMS keyword %s routed to %d journey(s)", word.value, len(result.signalled))
+    log.info(
+        "inbound %s %s routed to %d journey(s)",
+        channel.value, f"keyword {word.value}" if word else "reply", len(result.signalled),
+    )
     return result
 
 

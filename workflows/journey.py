@@ -32,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
         ExtendFollowUp,
         GuardianPreferences,
         LinkRequested,
+        FamilyReply,
+        MarkReplyHandled,
         PauseJourney,
         ReassignJourney,
         RecordAppointmentOutcome,
@@ -45,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         SetConsent,
         UpdateHandoverItem,
     )
+    from domain import replies
     from domain.notices import Defer, Skip, decide, find_recipient
     from domain.state import (
         JourneyState,
@@ -429,6 +432,22 @@ class JourneyWorkflow:
         if report is not None:
             rules.apply_delivery_report(self._state, report, workflow.now())
             self._wake()
+
+    @workflow.signal(name=SIGNALS[FamilyReply])
+    def family_reply(self, raw: RawValue) -> None:
+        # A new signal: journeys recorded before it never received one, so they replay as before.
+        reply = self._read_signal(raw, FamilyReply)
+        if reply is not None:
+            replies.apply_family_reply(self._state, reply, workflow.now())
+            self._wake()
+
+    @workflow.update(name=UPDATES[MarkReplyHandled])
+    def mark_reply_handled(self, cmd: MarkReplyHandled) -> JourneySummary:
+        return self._apply(replies.apply_reply_handled, cmd)
+
+    @mark_reply_handled.validator
+    def _validate_reply_handled(self, cmd: MarkReplyHandled) -> None:
+        self._check(replies.check_reply_handled, cmd)
 
     @workflow.update(name=UPDATES[ReviewRecord])
     def review_record(self, cmd: ReviewRecord) -> JourneySummary:

@@ -23,6 +23,8 @@ from domain.commands import (
     ExtendFollowUp,
     GuardianPreferences,
     LinkRequested,
+    FamilyReply,
+    MarkReplyHandled,
     PauseJourney,
     ReassignJourney,
     RecordAppointmentOutcome,
@@ -63,6 +65,7 @@ SIGNALS: dict[type[BaseModel], str] = {
     DeliveryReport: "delivery-report",
     LinkRequested: "family-link-requested",  # from the family page (patch family-link-requested-v1)
     GuardianPreferences: "guardian-preferences",  # from the family page (patch guardian-preferences-v1)
+    FamilyReply: "family-reply",
 }
 
 # Coordinator commands that can be refused: updates with validators.
@@ -83,6 +86,7 @@ UPDATES: dict[type[BaseModel], str] = {
     UpdateHandoverItem: "update-handover-item",
     ExtendFollowUp: "extend-follow-up",
     ReassignJourney: "reassign",
+    MarkReplyHandled: "mark-reply-handled",
 }
 
 

@@ -110,6 +110,9 @@ VARIANTS: dict[MessageEvent, list[tuple[str, dict[str, Any], list[RecordType]]]]
     MessageEvent.FAMILY_LINK: [
         ("minimal", {}, []),
     ],
+    MessageEvent.REPLY_ACKNOWLEDGEMENT: [
+        ("plain", {}, []),
+    ],
 }
 
 # Parameters without which an e-mail cannot be written (dropping one must fail loudly).
@@ -131,6 +134,7 @@ REQUIRED: dict[MessageEvent, list[str]] = {
     MessageEvent.HANDOVER_PACKAGE: ["items"],
     MessageEvent.HANDOVER_REMINDER: ["items"],
     MessageEvent.FAMILY_LINK: [],
+    MessageEvent.REPLY_ACKNOWLEDGEMENT: [],
 }
 
 RENDERER = Renderer(case_link_base=LINK_BASE)

@@ -135,9 +135,11 @@ async def test_stop_in_russian_silences_sms_but_email_continues(wired_dev: Wired
     rerequest = [m for m in await h.journeys.messages(ref) if m.params.get("rejection_reason") == "illegible"]
     assert {(m.channel.value, m.status) for m in rerequest} == {("email", MessageStatus.SENT)}
 
-    # A message that is not a keyword changes nothing; only START resubscribes.
+    # A message that is not a keyword goes to the coordinator and changes no preference; only
+    # START resubscribes.
     chatter = await handle_inbound_sms(h.client, h.ledger, PHONE, "please stop the reminders about the biopsy")
-    assert not chatter.understood
+    assert chatter.signalled == [ref] and chatter.detail == "a reply for the coordinator"
+    assert (await h.journeys.status(ref)).opted_out == {"guardian-1": ["sms"]}
     await handle_inbound_sms(h.client, h.ledger, PHONE, "СТАРТ")
     await eventually(lambda: _no_opt_out(h, ref))
 

@@ -59,6 +59,7 @@ class JourneyDigest(BaseModel):
     # The next appointment (timekeeping): on Today from two days before it.
     next_appointment_at: datetime | None = None
     next_appointment_kind: str | None = None
+    open_replies: int = 0  # what the family wrote that a person has not dealt with yet (no text)
 
 
 def failed_delivery(message: Message) -> bool:
@@ -83,6 +84,7 @@ def digest(state: JourneyState, overdue: bool) -> JourneyDigest:
                              default=None),
         delivery_failed=any(failed_delivery(m) for m in state.messages),
         **_next_appointment(upcoming_appointments(state)),
+        open_replies=sum(1 for r in state.replies if r.open),
     )
 
 
@@ -122,6 +124,8 @@ def reasons(d: JourneyDigest, now: datetime) -> list[Reason]:
     at = d.next_appointment_at
     if at is not None and now - timedelta(hours=12) <= at <= now + APPOINTMENT_SOON:
         found.append(Reason("r_appointment_soon"))
+    if d.open_replies:
+        found.append(Reason("r_reply"))
     return found
 
 
@@ -154,4 +158,5 @@ def digest_of_status(status: JourneyStatus) -> JourneyDigest:
                              default=None),
         delivery_failed=any(failed_delivery(m) for m in status.delivery_problems),
         **_next_appointment(status.appointments),
+        open_replies=len(status.open_replies),
     )

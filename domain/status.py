@@ -113,7 +113,7 @@ def journey_status(state: JourneyState) -> JourneyStatus:
                 last_asked_at=item.last_asked_at,
                 next_reminder_at=schedule[0] if schedule else None,
                 deadline=deadline_of(item, policy) if item.outstanding else None,
-                escalated=item.escalated,
+                escalated=item.escalated and item.outstanding,  # in hand: no longer escalated
                 rejection_reason=item.rejection_reason.value if item.rejection_reason else None,
             )
         )

@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         SetConsent,
         UpdateHandoverItem,
     )
-    from domain import replies
+    from domain import alerts, replies
     from domain.notices import Defer, Skip, decide, find_recipient
     from domain.state import (
         JourneyState,
@@ -95,6 +95,9 @@ FAMILY_LINK_PATCH = "family-link-requested-v1"
 GUARDIAN_PREFERENCES_PATCH = "guardian-preferences-v1"
 # Reassignment (a new update that changes the coordinator and its search attribute).
 REASSIGN_PATCH = "journey-reassign-v1"
+# Alerts close by themselves once settled ('records ready for review' after the stage moved on,
+# records alerts once nothing is outstanding): this changes the needs-attention flag.
+ALERTS_CLOSE_PATCH = "alerts-close-themselves-v1"
 
 Cmd = TypeVar("Cmd", bound=BaseModel)
 
@@ -147,6 +150,8 @@ class JourneyWorkflow:
             if state.closed:
                 break  # the journey completed itself
             self._start_due_deliveries()
+            if workflow.patched(ALERTS_CLOSE_PATCH):
+                alerts.close_settled_alerts(state)
             self._publish()
             if self._time_to_continue_as_new():
                 await workflow.wait_condition(lambda: not self._in_flight and workflow.all_handlers_finished())

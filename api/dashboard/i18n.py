@@ -62,6 +62,8 @@ MESSAGES: dict[str, str] = {
     "done_reschedule-appointment": N_("Appointment moved; the family is told and the invitation updated."),
     "done_cancel-appointment": N_("Appointment cancelled; the family is told."),
     "done_record-appointment-outcome": N_("Appointment marked."),
+    "r_reply": N_("the family wrote to us"),
+    "done_mark-reply-handled": N_("Reply marked handled."),
 }
 
 

@@ -42,6 +42,7 @@ from domain.commands import (
     AdvanceStage,
     Applicant,
     ApplyMilestone,
+    MarkReplyHandled,
     CloseJourney,
     PauseJourney,
     PauseReason,
@@ -343,7 +344,7 @@ _DONE = {"done_received", "done_revoke-links"} | {
     f"done_{UPDATES[m]}"
     for m in (ReviewRecord, ApplyMilestone, AdvanceStage, PauseJourney, ResumeJourney, CloseJourney, SetConsent,
               ScheduleAppointment, RescheduleAppointment, CancelAppointment, RecordAppointmentOutcome,
-              ReassignJourney)
+              ReassignJourney, MarkReplyHandled)
 }
 MILESTONE_FIELDS = ("outcome", "pathway", "eligible", "visa_type", "applicant", "expires_on", "on_date", "day")
 
@@ -478,6 +479,12 @@ async def resume_action(request: Request, ref: str) -> Response:
 @router.post("/journeys/{ref}/consent")
 async def consent_action(request: Request, ref: str) -> Response:
     return await _act(request, ref, lambda f, a: SetConsent.intake({"granted": f.get("granted") == "yes", "by": a.id}))
+
+
+@router.post("/journeys/{ref}/replies")
+async def reply_handled_action(request: Request, ref: str) -> Response:
+    return await _act(request, ref, lambda f, a: MarkReplyHandled.intake(
+        _with_note({"reply_id": f.get("reply_id"), "by": a.id}, f)))
 
 
 @router.post("/journeys/{ref}/close")

@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         SetConsent,
         UpdateHandoverItem,
     )
-    from domain import alerts, replies
+    from domain import alerts, rejections, replies
     from domain.notices import Defer, Skip, decide, find_recipient
     from domain.state import (
         JourneyState,
@@ -98,6 +98,8 @@ REASSIGN_PATCH = "journey-reassign-v1"
 # Alerts close by themselves once settled ('records ready for review' after the stage moved on,
 # records alerts once nothing is outstanding): this changes the needs-attention flag.
 ALERTS_CLOSE_PATCH = "alerts-close-themselves-v1"
+# A record rejected while paused is asked for again, with its reason, on resume.
+REJECTIONS_ON_RESUME_PATCH = "rejections-explained-on-resume-v1"
 
 Cmd = TypeVar("Cmd", bound=BaseModel)
 
@@ -488,7 +490,11 @@ class JourneyWorkflow:
 
     @workflow.update(name=UPDATES[ResumeJourney])
     def resume(self, cmd: ResumeJourney) -> JourneySummary:
-        return self._apply(rules.apply_resume, cmd)
+        paused_since = self._state.pause.since if self._state.pause else None
+        summary = self._apply(rules.apply_resume, cmd)
+        if paused_since is not None and workflow.patched(REJECTIONS_ON_RESUME_PATCH):
+            rejections.ask_again_for_rejections_while_paused(self._state, paused_since, workflow.now())
+        return summary
 
     @resume.validator
     def _validate_resume(self, cmd: ResumeJourney) -> None:

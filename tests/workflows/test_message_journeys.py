@@ -52,3 +52,27 @@ async def test_an_sms_too_long_to_fit_goes_by_email_and_the_coordinator_is_told(
         assert [m.status for m in email] == [MessageStatus.SENT]
         [alert] = await alerted()
         assert alert.params["alert"] == "delivery_failed" and alert.params["failure"] == "sms_too_long"
+
+
+async def test_a_rejection_made_while_paused_is_explained_on_resume(wired_dev: Wired):  # noqa: F811
+    from domain.commands import PauseJourney, RecordReceived, ResumeJourney, ReviewRecord
+
+    h = wired_dev
+    case = make_case(guardians=[guardian(language="en", channels=["email"])], record_holders={"imaging": "family"})
+    ref = case.case_reference
+    await h.journeys.start(case)
+    await eventually(lambda: h.emails_to(EMAIL))
+    await h.journeys.command(ref, PauseJourney(reason="family_needs_time"))
+    await h.journeys.report_record_received(ref, RecordReceived(record_type="imaging", document_id="img-1"))
+    await eventually(lambda: _status_of(h, ref, "imaging", "received"))
+    await h.journeys.command(ref, ReviewRecord(record_type="imaging", decision="reject", reason="illegible"))
+    before = len(h.emails_to(EMAIL))
+    await h.journeys.command(ref, ResumeJourney())
+    await eventually(lambda: len(h.emails_to(EMAIL)) > before)
+    asked_again = h.emails_to(EMAIL)[-1]["text"]
+    assert "- Imaging reports" in asked_again and "reason: not legible" in asked_again
+
+
+async def _status_of(h: Wired, ref: str, record: str, status: str) -> bool:
+    lines = (await h.journeys.status(ref)).records
+    return any(r.record_type.value == record and r.status.value == status for r in lines)

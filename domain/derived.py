@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from domain.batching import awaiting_first_ask
 from domain.plans import next_duty_at
 from domain.reminders import next_chase_at
 from domain.stages import Stage, transitions_from
@@ -17,7 +18,10 @@ def next_wakeup(state: JourneyState) -> datetime | None:
     if state.closed or state.paused:
         return None
     times = [m.not_before for m in state.messages if m.status == MessageStatus.SCHEDULED]
-    for item in state.records.values():
+    waiting = awaiting_first_ask(state)  # their chase starts once their request has gone out
+    for t, item in state.records.items():
+        if t in waiting:
+            continue
         at = next_chase_at(item, state.case.policy.chase)
         if at is not None:
             times.append(at)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Union
 
+from domain.batching import ANSWERS, batched, companions, held_until
 from domain.case_file import COORDINATOR_ID, LOCAL_TEAM_ID, Channel, guardian_id
 from domain.policy import QuietHours
 from domain.quiet_hours import next_allowed_time
@@ -111,9 +112,8 @@ def asked_of(state: JourneyState, holder: Holder) -> tuple[Audience, bool]:
     if holder == Holder.LOCAL_TEAM and state.case.local_team and state.local_team_consent:
         return Audience.LOCAL_TEAM, False
     return Audience.FAMILY, holder == Holder.LOCAL_TEAM
-# Answers to a message the person has just sent us: outside the SMS caps and never merged with
-# other news (the opt-out confirmation also answers at once, even in quiet hours).
-ANSWERS = frozenset({MessageEvent.OPT_OUT_CONFIRMATION, MessageEvent.REPLY_ACKNOWLEDGEMENT})
+
+
 
 
 def earliest_send(recipient: Recipient, now: datetime, urgent: bool, bypass: bool, event: MessageEvent | None = None) -> datetime:
@@ -206,6 +206,10 @@ def decide(state: JourneyState, message: Message, now: datetime) -> Decision:
     allowed = earliest_send(recipient, now, message.urgent, policy.urgent_alerts_bypass_quiet_hours, message.event)
     if allowed > now:  # e.g. resumed into quiet hours: defer again, never drop
         return Defer(allowed)
+    batch = batched(state, message, recipient.audience)
+    if batch and held_until(state, message) > now:  # others of a burst may still join it
+        return Defer(earliest_send(recipient, held_until(state, message), False, False, message.event))
+    together = tuple(m.key for m in companions(state, message, now) if why_not_send(state, m) is None) if batch else ()
     if message.channel == Channel.SMS and recipient.audience == Audience.FAMILY and message.event not in ANSWERS:
         sms = [
             m for m in state.messages
@@ -218,6 +222,8 @@ def decide(state: JourneyState, message: Message, now: datetime) -> Decision:
             if _twin_by_email(state, message) is not None:
                 return Skip("over the SMS cap: sent by e-mail instead")
             return Defer(earliest_send(recipient, capped_until, False, False))
+        if batch:
+            return Send(merged=together)
         waiting = [
             m.key for m in state.messages
             if m is not message and m.recipient == message.recipient and m.channel == Channel.SMS
@@ -225,7 +231,7 @@ def decide(state: JourneyState, message: Message, now: datetime) -> Decision:
             and m.event not in ANSWERS
         ]
         return Send(merged=tuple(waiting))
-    return Send()
+    return Send(merged=together)
 
 
 def _twin_by_email(state: JourneyState, message: Message) -> Message | None:

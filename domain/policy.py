@@ -43,6 +43,22 @@ class ChasePolicy(BaseModel):
         return self
 
 
+class BatchingPolicy(BaseModel):
+    """Family messages that fall due close together go out as one message per recipient and
+    channel: each waits ``window`` after it was planned for others to join it, then everything
+    due within the window (and everything that waited through quiet hours) goes as one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window: timedelta = timedelta(minutes=3)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "BatchingPolicy":
+        if not timedelta(0) <= self.window <= timedelta(hours=1):
+            raise ValueError("window must be between PT0S and PT1H")
+        return self
+
+
 class QuietHours(BaseModel):
     """A daily window in the recipient's own time zone when nothing is sent (deferred)."""
 
@@ -168,5 +184,7 @@ class JourneyPolicy(BaseModel):
     urgent_alerts_bypass_quiet_hours: bool = True
     # Family SMS caps per guardian (US healthcare exemption practice: 1 a day, 3 a week).
     sms_caps: SmsCaps = SmsCaps()
+    # One calm message instead of a burst.
+    batching: BatchingPolicy = BatchingPolicy()
     # Continue-as-new once the history holds this many events (the server also suggests it).
     continue_as_new_after_events: int = Field(default=8_000, ge=50, le=40_000)

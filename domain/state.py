@@ -107,6 +107,7 @@ class Message(_State):
     outcome: str | None = None  # provider reference, skip or failure reason (no personal data)
     delivery: str | None = None  # the provider's later report: delivered, undelivered, failed, bounced
     delivery_at: datetime | None = None
+    merged: list[str] = []  # keys of the messages this one says too (sent as one)
 
     @property
     def notice_key(self) -> str:
@@ -193,6 +194,9 @@ class JourneyState(_State):
     timeline: list[TimelineEntry] = []
     notes: list[TimelineEntry] = []  # staff free text, kept apart from the timeline
     replies: list[Reply] = []  # the family's own words, for the coordinator
+    # One calm message instead of a burst (domain/batching.py); set by the patch that brought it,
+    # so journeys recorded before it replay as they ran.
+    calm_messages: bool = False
     runs: int = 1  # how many workflow runs (continue-as-new) this journey has had
     # Timekeeping after the records (journeys started before it, or not yet through the patch
     # that brought it, keep False and behave as they always did: see docs/changing-workflows.md).

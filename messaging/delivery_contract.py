@@ -26,6 +26,16 @@ DELIVERY_RETRY = RetryPolicy(
 )
 
 
+class MessagePart(BaseModel):
+    """One of the things a merged message says (see domain/batching.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event: MessageEvent
+    params: dict[str, Any] = {}
+    record_types: list[RecordType] = []
+
+
 class DeliveryRequest(BaseModel):
     """Everything needed to render and send one message; built by the workflow at send time."""
 
@@ -42,6 +52,9 @@ class DeliveryRequest(BaseModel):
     timezone: str
     params: dict[str, Any] = {}
     record_types: list[RecordType] = []
+    # A message that says several things at once (a burst merged, or what waited through quiet
+    # hours), in the order they happened; empty for a message that says one thing.
+    parts: list[MessagePart] = []
 
 
 class DeliveryResult(BaseModel):

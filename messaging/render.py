@@ -157,6 +157,7 @@ class Renderer:
             "direction": direction,
             "rtl_mark": RTL_MARK if direction == "rtl" else "",
             "short": False,
+            "part_only": False,
         }
 
     def _render(self, language: str, name: str, ctx: dict[str, Any]) -> tuple[str, str | None]:
@@ -173,25 +174,37 @@ class Renderer:
         language, fell_back = catalogs.best_language(request.language, DOMAIN, self.locale_dir)
         ctx = self.context(request, language, link)
         html = None
+        html_ctx = ctx
         try:
+            if request.parts:  # several things at once: each part's own words, in order
+                event = "_digest"
+                texts, htmls = self._sections(request, language)
+                ctx = {**ctx, "sections": texts, "count": len(request.parts)}
+                html_ctx = {**ctx, "sections": [Markup(h) for h in htmls]}
             text, subject = self._render(language, f"{event}.{kind}.j2", ctx)
             if request.channel == Channel.SMS:
                 text = self._fit_sms(language, f"{event}.sms.j2", ctx, text)
             else:
-                html, _ = self._render(language, f"{event}.html.j2", ctx)
+                html, _ = self._render(language, f"{event}.html.j2", html_ctx)
         except TemplateProblem:
             raise
         except TemplateNotFound as exc:
             raise TemplateProblem(f"template not found: {exc.name}") from None
         except Exception as exc:  # noqa: BLE001 - jinja2 UndefinedError, bad filters, unknown codes
             raise TemplateProblem(f"{event}.{kind} in {language}: {type(exc).__name__}: {exc}") from None
-        attachments = []
-        if request.channel == Channel.EMAIL and request.event.value in INVITATION_EVENTS:
-            summary = f"{label('appointment_kinds', request.params['kind'], language, self.locale_dir)} ({request.case_reference})"
-            cancelled = request.event.value == "appointment_cancelled"
-            attachments.append(invitation(request.params, request.case_reference, summary, cancelled))
-        return Rendered(subject=subject, text=text, html=html, language=language, fell_back=fell_back,
-                        attachments=attachments)
+        return Rendered(subject=subject, text=text, html=html, language=language, fell_back=fell_back)
+
+    def _sections(self, request: DeliveryRequest, language: str) -> tuple[list[str], list[str]]:
+        """What each part of a merged message says: its event's body alone (text, and HTML for
+        an e-mail)."""
+        texts, htmls = [], []
+        for part in request.parts:
+            alone = request.model_copy(update={**part.model_dump(), "parts": []})
+            ctx = {**self.context(alone, language), "part_only": True}
+            texts.append(self._render(language, f"{part.event.value}.txt.j2", ctx)[0])
+            if request.channel == Channel.EMAIL:
+                htmls.append(self._render(language, f"{part.event.value}.html.j2", ctx)[0])
+        return texts, htmls
 
     def _fit_sms(self, language: str, name: str, ctx: dict[str, Any], text: str) -> str:
         if segments(text) <= MAX_SMS_SEGMENTS:

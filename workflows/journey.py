@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         SetConsent,
         UpdateHandoverItem,
     )
-    from domain import alerts, rejections, replies
+    from domain import alerts, batching, rejections, replies
     from domain.notices import Defer, Skip, decide, find_recipient
     from domain.state import (
         JourneyState,
@@ -64,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
         DELIVERY_RETRY,
         DeliveryRequest,
         DeliveryResult,
+        MessagePart,
     )
     from workflows import search_attributes as sa
     from workflows.journey_types import (
@@ -98,6 +99,9 @@ REASSIGN_PATCH = "journey-reassign-v1"
 # Alerts close by themselves once settled ('records ready for review' after the stage moved on,
 # records alerts once nothing is outstanding): this changes the needs-attention flag.
 ALERTS_CLOSE_PATCH = "alerts-close-themselves-v1"
+# One calm message instead of a burst (domain/batching.py): runs that have it keep
+# state.calm_messages; runs recorded before it replay without.
+CALM_MESSAGES_PATCH = "calm-family-messages-v1"
 # A record rejected while paused is asked for again, with its reason, on resume.
 REJECTIONS_ON_RESUME_PATCH = "rejections-explained-on-resume-v1"
 
@@ -145,6 +149,8 @@ class JourneyWorkflow:
         state = self._state
         if not state.timekeeping and workflow.patched(TIMEKEEPING_PATCH):
             state.timekeeping = True
+        if not state.calm_messages and workflow.patched(CALM_MESSAGES_PATCH):
+            state.calm_messages = True
         while not state.closed:
             now = workflow.now()
             rules.run_due_chases(state, now)
@@ -235,6 +241,8 @@ class JourneyWorkflow:
                     self._count(merged, "merged")
                 if message.not_before > message.created_at:
                     self._count(message, "deferred")  # went out later than planned: quiet hours, SMS caps
+                if state.calm_messages:
+                    message.merged = list(decision.merged)  # said in this one, in order
                 message.status = MessageStatus.SENDING
                 self._in_flight[message.key] = asyncio.create_task(self._deliver(message))
 
@@ -260,6 +268,13 @@ class JourneyWorkflow:
             params=message.params,
             record_types=[t for t in message.record_types if state.records[t].outstanding],
         )
+        if message.merged:
+            said = [MessagePart(event=p.event, params=p.params, record_types=p.record_types)
+                    for p in batching.parts(state, message)]
+            if len(said) == 1:  # the rest arrived meanwhile: it says one thing after all
+                request = request.model_copy(update=said[0].model_dump())
+            elif said:
+                request = request.model_copy(update={"parts": said})
         try:
             result = await workflow.execute_activity(
                 DELIVER_MESSAGE,
@@ -272,6 +287,7 @@ class JourneyWorkflow:
                 summary=f"{message.event.value} to {message.recipient} by {message.channel.value}",
             )
             message.status, message.sent_at = MessageStatus.SENT, workflow.now()
+            batching.asked(state, message, workflow.now())
             message.outcome = result.reference + (" (duplicate suppressed)" if result.duplicate else "")
         except asyncio.CancelledError:
             message.status, message.outcome = MessageStatus.CANCELLED, "journey closed while sending"

@@ -19,6 +19,7 @@ from domain.records import (
     default_holder,
 )
 from domain.reminders import due_chases
+from domain.batching import awaiting_first_ask
 from domain.rules.effects import (
     Refused,
     log,
@@ -175,7 +176,8 @@ def run_due_chases(state: JourneyState, now: datetime) -> bool:
     """Send the reminders and escalations that are due at ``now``. True if anything happened."""
     if state.closed or state.paused:
         return False
-    due = due_chases(list(state.records.values()), state.case.policy.chase, now)
+    waiting = awaiting_first_ask(state)  # no reminder or escalation before the first ask went out
+    due = due_chases([i for t, i in state.records.items() if t not in waiting], state.case.policy.chase, now)
     reminded = [t for types in due.reminders.values() for t in types]
     for t in reminded:
         state.records[t].reminders_sent += 1

@@ -23,9 +23,19 @@ from service.config import Settings
 from service.journeys import Journeys
 from tests.conftest import case_data
 from worker import build_worker
-from workflows.journey import DIGEST_PATCH, STATUS_MEMO_PATCH, STEADY_TIMER_PATCH, TIMEKEEPING_PATCH
+from workflows.journey import (
+    ALERTS_CLOSE_PATCH,
+    CALM_MESSAGES_PATCH,
+    DIGEST_PATCH,
+    REJECTIONS_ON_RESUME_PATCH,
+    STATUS_MEMO_PATCH,
+    STEADY_TIMER_PATCH,
+    TIMEKEEPING_PATCH,
+)
 
-PATCH_IDS = {STATUS_MEMO_PATCH, DIGEST_PATCH, STEADY_TIMER_PATCH, TIMEKEEPING_PATCH}
+# Patch markers are plaintext by design (their ids name code changes, never a person).
+PATCH_IDS = {STATUS_MEMO_PATCH, DIGEST_PATCH, STEADY_TIMER_PATCH, TIMEKEEPING_PATCH, ALERTS_CLOSE_PATCH,
+             CALM_MESSAGES_PATCH, REJECTIONS_ON_RESUME_PATCH}
 OLD = parse_keys(new_key_entry("k2026a"))
 NEW = parse_keys(new_key_entry("k2026b"))
 
@@ -102,13 +112,17 @@ async def test_a_whole_journey_leaves_only_ciphertext_in_history(dev_env, tmp_pa
     note = "relapsed B-ALL after second transplant, family very worried"
     secrets = [g["name"] for g in data["guardians"]] + [g["email"] for g in data["guardians"]]
     secrets += [data["guardians"][0]["phone"], data["local_team"]["email"], data["local_team"]["name"], note, "B-ALL"]
+    reply = "Спасибо, а когда будет ответ по биопсии?"  # a family's own words (issue 10)
+    secrets += [reply]
 
     caplog.set_level(logging.DEBUG)
     from domain.case_file import CaseFile
+    from domain.commands import FamilyReply
 
     async with build_worker(client, settings):
         await journeys.start(CaseFile.intake(data))
         await journeys.report_record_received(ref, RecordReceived(record_type="imaging", document_id="img-7"))
+        await journeys.signal(ref, FamilyReply(recipient="guardian-1", channel="sms", text=reply))
         await journeys.command(ref, ReviewRecord(record_type="imaging", decision="reject", reason="illegible", note=note))
         for line in (await journeys.status(ref)).records:
             if line.status.value == "requested":

@@ -2,15 +2,17 @@
 
 Run `make run` in one terminal and `make demo` in another. The demo starts a CAR-T case whose
 chase policy counts in seconds instead of days, reports records as a document store would,
-lets reminders and an escalation happen, walks the coordinator's milestones to day 0, books the
-day +7 check as an appointment (confirmed with a calendar invitation and reminded), and closes the
-journey. Every message appears as a file in the outbox.
+lets reminders and an escalation happen, walks the coordinator's milestones (their family
+messages go out as ONE merged message), lets a guardian reply with a question that reaches the
+coordinator, then to day 0, books the day +7 check as an appointment (confirmed with a calendar
+invitation and reminded), and closes the journey. Every message appears as a file in the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -26,14 +28,19 @@ from domain.commands import (
     ApplyMilestone,
     CloseJourney,
     RecordAppointmentOutcome,
+    FamilyReply,
+    MarkReplyHandled,
     RecordReceived,
     ReviewRecord,
     ScheduleAppointment,
 )
 from domain.records import RecordStatus, RecordType
 from domain.stages import Milestone, Stage
+from messaging.outbox import Outbox
+from messaging.provider_config import open_ledger
 from service.client import connect
 from service.config import Settings
+from service.inbound import handle_inbound_sms
 from service.journeys import CommandRefused, Journeys
 
 # Zones to pick from so one guardian is awake now and the other is (probably) asleep.
@@ -62,6 +69,8 @@ def demo_case(reference: str) -> CaseFile:
         },
         # Appointment reminders in seconds instead of "two days and the day before".
         "timekeeping": {"appointment_reminders": ["PT30S", "PT15S"]},
+        # Family messages falling due within 8 s go out as one (the default waits 3 minutes).
+        "batching": {"window": "PT8S"},
     }
     return CaseFile.intake(data)
 
@@ -78,8 +87,9 @@ async def show_messages(journeys: Journeys, ref: str, since: int = 0) -> int:
         elif m.status.value in ("skipped", "cancelled", "failed"):
             when = m.outcome or ""
         else:
-            when = f"waits until {m.not_before:%Y-%m-%d %H:%M} UTC (quiet hours)"
-        print(f"   {m.event.value:<20} -> {m.recipient:<11} {m.channel.value:<5} {m.status.value:<9} {when}")
+            when = f"waits until {m.not_before:%Y-%m-%d %H:%M:%S} UTC"
+        said = f" (also says {len(m.merged)} more)" if m.merged else ""
+        print(f"   {m.event.value:<21} -> {m.recipient:<11} {m.channel.value:<5} {m.status.value:<9} {when}{said}")
     return len(messages)
 
 
@@ -109,8 +119,8 @@ async def keep_time(journeys: Journeys, ref: str, outbox: Path) -> None:
     say(f"The coordinator books the day +7 check in Guangzhou at {starts:%H:%M:%S} (venue time)")
     await journeys.command(ref, ScheduleAppointment(kind="monitoring_check", starts_at=starts.replace(tzinfo=None),
                                                     venue_timezone="Asia/Shanghai", place="GZ-HOSP-3", check_day=7))
-    await asyncio.sleep(3)
-    invitation = next(iter(sorted(outbox.glob("appointment_scheduled-*-email.txt"))), None)
+    await asyncio.sleep(10)  # the family's messages wait the demo's 8 s window, then go out as one
+    invitation = next((f for f in sorted(outbox.glob("*-email.txt")) if "BEGIN:VCALENDAR" in f.read_text(encoding="utf-8")), None)
     if invitation is not None:
         text = invitation.read_text(encoding="utf-8")
         ics = text[text.index("BEGIN:VCALENDAR"):] if "BEGIN:VCALENDAR" in text else ""
@@ -125,6 +135,21 @@ async def keep_time(journeys: Journeys, ref: str, outbox: Path) -> None:
     status = await journeys.status(ref)
     booked = ", ".join(f"+{c.day} {'booked/done' if c.booked else 'to book'}" for c in status.planned_checks)
     print(f"   the check is marked done and recorded; the plan now reads: {booked}")
+def _outbox_file(outbox: Path, key: str) -> Path:
+    return Outbox(outbox.parent).path_for(key)
+
+
+async def _reply(journeys: Journeys, ref: str, phone: str, text: str) -> None:
+    """As the Twilio webhook or `starter.py inbound-sms` would: routed through the ledger's
+    contact index when there is one, else told to the journey directly."""
+    ledger = open_ledger(os.environ)
+    if ledger is None:
+        await journeys.signal(ref, FamilyReply(recipient="guardian-1", channel="sms", text=text))
+        return
+    try:
+        await handle_inbound_sms(journeys.client, ledger, phone, text)
+    finally:
+        ledger.close()
 
 
 async def run_demo(settings: Settings) -> None:
@@ -198,6 +223,29 @@ async def run_demo(settings: Settings) -> None:
     await asyncio.sleep(2)
     seen = await show_messages(journeys, ref, seen)
 
+    say("Those milestones fall due together: each family member gets ONE message saying all of it")
+    await asyncio.sleep(10)
+    seen = await show_messages(journeys, ref, seen)
+    merged = [m for m in await journeys.messages(ref) if m.merged and m.recipient == "guardian-1" and m.channel.value == "email"]
+    for m in merged[-1:]:
+        print(f"   guardian-1's e-mail {m.key} says {len(m.merged) + 1} things in order; its file:")
+        print("   " + _outbox_file(outbox, m.key).read_text(encoding="utf-8").replace("\n", "\n   ")[:1600])
+
+    say("Guardian-1 answers by SMS: 'Спасибо, а когда будет ответ?'")
+    await _reply(journeys, ref, case.guardians[0].phone or "", "Спасибо, а когда будет ответ?")
+    for _ in range(20):
+        status = await journeys.status(ref)
+        if status.open_replies:
+            break
+        await asyncio.sleep(0.5)
+    for reply in status.open_replies:
+        print(f"   the coordinator sees it in Today and on the journey's page: {reply.recipient} by {reply.channel.value}: "
+              f"{reply.text!r}")
+    await asyncio.sleep(2)
+    seen = await show_messages(journeys, ref, seen)
+    for reply in status.open_replies:
+        await journeys.command(ref, MarkReplyHandled(reply_id=reply.id, by="coord-lin"))
+        print(f"   coord-lin answers the family and marks {reply.id} handled")
     await keep_time(journeys, ref, outbox)
     seen = await show_messages(journeys, ref, seen)
 

@@ -188,7 +188,7 @@ async def run_demo(settings: Settings) -> None:
         await journeys.command(ref, ReviewRecord(record_type=t, decision="accept", by="coord-lin"))
 
     say("Waiting: the rest (CSF cytology, imaging) is chased, then escalated to the coordinator")
-    for _ in range(60):
+    for _ in range(120):  # the chase starts once the request has gone out (after the 8 s window)
         await asyncio.sleep(1)
         status = await journeys.status(ref)
         if status.overdue:

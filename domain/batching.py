@@ -78,14 +78,18 @@ def parts(state: JourneyState, message: Message) -> list[Part]:
 
 
 def awaiting_first_ask(state: JourneyState) -> set[RecordType]:
-    """Records whose request has not gone out yet (waiting for quiet hours or a burst's window)."""
+    """Records whose request has not yet gone out to anyone (it waits for quiet hours or a
+    burst's window); a record asked of one guardian already is being chased."""
     if not state.calm_messages:
         return set()
-    return {
-        t for m in state.messages
-        if m.event == MessageEvent.RECORD_REQUEST and m.status in (MessageStatus.SCHEDULED, MessageStatus.SENDING)
-        for t in m.record_types
+    requests = [m for m in state.messages if m.event == MessageEvent.RECORD_REQUEST]
+    sent = {m.key for m in requests if m.status == MessageStatus.SENT}
+    said_in_sent = {k for m in state.messages if m.status == MessageStatus.SENT for k in m.merged}
+    asked_for = {t for m in requests if m.key in sent or m.key in said_in_sent for t in m.record_types}
+    waiting = {
+        t for m in requests if m.status in (MessageStatus.SCHEDULED, MessageStatus.SENDING) for t in m.record_types
     }
+    return waiting - asked_for
 
 
 def asked(state: JourneyState, message: Message, now: datetime) -> None:

@@ -36,6 +36,7 @@ from domain.commands import (
     CancelAppointment,
     CloseJourney,
     ExtendFollowUp,
+    MarkReplyHandled,
     PauseJourney,
     ReassignJourney,
     RecordAppointmentOutcome,
@@ -295,4 +296,9 @@ async def handover_item(request: Request, case_reference: CaseReference, cmd: Up
 
 @router.post("/{case_reference}/follow-up/extend", summary="More follow-up check-ins before the journey completes itself", **CMD)
 async def extend_follow_up(request: Request, case_reference: CaseReference, cmd: ExtendFollowUp) -> JourneySummary:
+    return await _command(request, case_reference, cmd)
+
+
+@router.post("/{case_reference}/replies/handled", summary="Mark a family's reply handled by a person", **CMD)
+async def reply_handled(request: Request, case_reference: CaseReference, cmd: MarkReplyHandled) -> JourneySummary:
     return await _command(request, case_reference, cmd)

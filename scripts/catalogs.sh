@@ -14,6 +14,8 @@ extract() {
   for d in $(domains); do
     "$PYBABEL" -q extract -F "locale/$d.cfg" -k pgettext_noop:1c,2 --no-location --sort-output \
       --project "Waypoint Journeys" --msgid-bugs-address "care@waypoint.example" -o "locale/$d.pot" . >&2
+    # No creation date: a template that did not change stays byte for byte the same.
+    sed -i '/^"POT-Creation-Date: /d' "locale/$d.pot"
   done
 }
 case "${1:-compile}" in
@@ -23,6 +25,7 @@ case "${1:-compile}" in
     for d in $(domains); do
       if ls locale/*/LC_MESSAGES/"$d".po >/dev/null 2>&1; then
         "$PYBABEL" -q update -D "$d" -i "locale/$d.pot" -d locale --no-fuzzy-matching --ignore-obsolete >&2
+        sed -i '/^"POT-Creation-Date: /d' locale/*/LC_MESSAGES/"$d".po
       fi
     done ;;
   init)

@@ -192,7 +192,17 @@ class Renderer:
             raise TemplateProblem(f"template not found: {exc.name}") from None
         except Exception as exc:  # noqa: BLE001 - jinja2 UndefinedError, bad filters, unknown codes
             raise TemplateProblem(f"{event}.{kind} in {language}: {type(exc).__name__}: {exc}") from None
-        return Rendered(subject=subject, text=text, html=html, language=language, fell_back=fell_back)
+        attachments = []
+        if request.channel == Channel.EMAIL:
+            # An appointment's calendar invitation, also when its e-mail says other things too.
+            said = request.parts or [request]
+            for part in said:
+                if part.event.value in INVITATION_EVENTS:
+                    summary = f"{label('appointment_kinds', part.params['kind'], language, self.locale_dir)} ({request.case_reference})"
+                    cancelled = part.event.value == "appointment_cancelled"
+                    attachments.append(invitation(part.params, request.case_reference, summary, cancelled))
+        return Rendered(subject=subject, text=text, html=html, language=language, fell_back=fell_back,
+                        attachments=attachments)
 
     def _sections(self, request: DeliveryRequest, language: str) -> tuple[list[str], list[str]]:
         """What each part of a merged message says: its event's body alone (text, and HTML for

@@ -14,8 +14,9 @@ def ask_again_for_rejections_while_paused(state: JourneyState, paused_since: dat
     """One request per reason, listing the items rejected for it since ``paused_since``."""
     by_reason: dict[str, list[RecordType]] = {}
     for item in state.records.values():
-        rejected = item.status == RecordStatus.REJECTED and item.rejection_reason and item.updated_at is not None
-        if rejected and item.updated_at >= paused_since:
+        if item.status != RecordStatus.REJECTED or item.rejection_reason is None or item.updated_at is None:
+            continue
+        if item.updated_at >= paused_since:
             by_reason.setdefault(item.rejection_reason.value, []).append(item.record_type)
     for reason, types in by_reason.items():
         request_outstanding(state, now, types, reason=reason)

@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 
 from domain.case_file import COORDINATOR_ID, LOCAL_TEAM_ID, Channel
 from messaging.calendar import invitation
-from messaging.delivery_contract import DeliveryRequest, Rendered
+from messaging.delivery_contract import DeliveryRequest, MessagePart, Rendered
 from messaging.sms_segments import segments
 from translations import catalogs
 from translations.labels import label
@@ -195,7 +195,7 @@ class Renderer:
         attachments = []
         if request.channel == Channel.EMAIL:
             # An appointment's calendar invitation, also when its e-mail says other things too.
-            said = request.parts or [request]
+            said: list[DeliveryRequest | MessagePart] = [*request.parts] or [request]
             for part in said:
                 if part.event.value in INVITATION_EVENTS:
                     summary = f"{label('appointment_kinds', part.params['kind'], language, self.locale_dir)} ({request.case_reference})"

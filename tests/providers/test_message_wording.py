@@ -153,3 +153,29 @@ def test_an_sms_that_cannot_fit_even_short_is_refused_at_render_time():
     renderer = Renderer(case_link_base="https://portal.example/" + "c" * 300)
     with pytest.raises(SmsTooLong):
         renderer.render(request(MessageEvent.STAGE_CHANGE, Channel.SMS, "ru", {"stage": "eligibility"}, []))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_merged_message_fits_two_segments_and_says_each_part_by_email(language):
+    from messaging.delivery_contract import MessagePart
+
+    renderer = Renderer(case_link_base=LONGEST_LINK_BASE, sender_name=LONGEST_SENDER)
+    parts = [
+        MessagePart(event=MessageEvent.RECORD_REQUEST, params={"via_family": True, "holder": "family",
+                                                                "held_by_team": ["pathology"]},
+                    record_types=[RecordType.BLOOD_COUNTS, RecordType.PATHOLOGY]),
+        MessagePart(event=MessageEvent.STAGE_CHANGE, params={"stage": "remote_review", "milestone": "review_started"}),
+        MessagePart(event=MessageEvent.APPOINTMENT, params={"stage": "treatment_stay", "milestone": "admitted",
+                                                            "on_date": "2026-03-12"}),
+    ]
+    sms = request(MessageEvent.RECORD_REQUEST, Channel.SMS, language, {}, [], reference=LONGEST_REFERENCE)
+    out = renderer.render(sms.model_copy(update={"parts": parts}))
+    assert segments(out.text) <= 2 and LONGEST_REFERENCE in out.text, out.text
+    email = renderer.render(sms.model_copy(update={"parts": parts, "channel": Channel.EMAIL}))
+    from translations.labels import label
+    # Every part is said, in order.
+    positions = [email.text.index(label("records", "blood_counts", language)),
+                 email.text.index(label("milestones", "review_started", language)),
+                 email.text.index(label("milestones", "admitted", language))]
+    assert positions == sorted(positions)
+    assert email.html and all(label("milestones", m, language) in email.html for m in ("review_started", "admitted"))

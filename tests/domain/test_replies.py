@@ -11,6 +11,7 @@ from domain.case_file import Channel
 from domain.commands import CloseJourney, FamilyReply, MarkReplyHandled
 from domain.replies import apply_family_reply, apply_reply_handled, check_reply_handled, open_replies
 from domain.state import MessageEvent
+from tests.conftest import make_case
 from tests.domain.test_journey_rules import T0, fresh
 
 QUESTION = "Спасибо, а когда будет ответ?"
@@ -51,3 +52,13 @@ def test_after_a_close_a_reply_is_kept_but_nothing_is_sent():
     rules.apply_close(state, CloseJourney(reason="completed"), T0)
     apply_family_reply(state, FamilyReply(recipient="guardian-1", channel="sms", text="Спасибо"), T0)
     assert len(open_replies(state)) == 1 and not acknowledgements(state)
+
+
+def test_the_acknowledgement_waits_for_the_end_of_quiet_hours():
+    quiet = {"start": "00:00", "end": "23:59"}  # practically always quiet in Almaty
+    state = rules.start(make_case("WJ-2026-0101", guardians=[{
+        "name": "Айгерим", "language": "ru", "timezone": "Asia/Almaty", "phone": "+77012345678",
+        "channels": ["sms"], "quiet_hours": quiet}]), T0)
+    apply_family_reply(state, FamilyReply(recipient="guardian-1", channel="sms", text=QUESTION), T0)
+    [ack] = acknowledgements(state)
+    assert ack.not_before > T0  # deferred, not dropped

@@ -241,6 +241,8 @@ class InboundAck(BaseModel):
 
 @router.post("/email/inbound", summary="A family's e-mail reply (forwarded by your e-mail service)",
              response_model=InboundAck,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": InboundEmail.model_json_schema(by_alias=True)}}}},
              responses={401: {"model": ErrorBody, "description": "missing or invalid API key"},
                         422: {"model": ErrorBody, "description": "not an e-mail we can read"}})
 async def inbound_email(request: Request) -> InboundAck | JSONResponse:

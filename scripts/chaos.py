@@ -232,6 +232,7 @@ def case_data_for(reference: str, index: int) -> dict:
                   "records_deadline": "PT10M"},
         "sms_caps": {"per_day": 50, "per_week": 200},
         "continue_as_new_after_events": 300,
+        "batching": {"window": "PT0S"},  # messages counted one by one, not held for a burst
     }
     return data
 

@@ -20,7 +20,7 @@ from api.dashboard.accounts import Account, Coordinators, hash_password
 from domain.state import MessageStatus
 from tests.support.polling import eventually
 from tests.support.api_harness import api_settings, served
-from tests.conftest import ROOT, Harness, make_case
+from tests.conftest import ROOT, Harness, case_data, make_case
 
 
 pytestmark = pytest.mark.browser
@@ -89,8 +89,11 @@ async def sign_in(page, site: Site) -> None:
 async def test_a_coordinator_runs_the_day_from_the_dashboard(site: Site, browser):
     guardian = {"name": "Test Guardian", "language": "en", "timezone": "UTC", "email": "guardian@example.org",
                 "channels": ["email"], "quiet_hours": quiet_now()}
+    # The local team (with consent) is asked at once and chased until it escalates; the family's
+    # own request waits for the end of its quiet hours (and nothing is chased before it went out).
+    team = {**case_data()["local_team"], "consent": True}
     case = make_case(
-        pathway="second_opinion", guardians=[guardian], coordinator={"id": site.coordinator},
+        pathway="second_opinion", guardians=[guardian], coordinator={"id": site.coordinator}, local_team=team,
         policy={"chase": {"first_reminder_after": "PT1S", "reminder_interval": "PT1S", "escalate_after_reminders": 1}},
     )
     calm = make_case(coordinator={"id": site.coordinator})

@@ -76,7 +76,8 @@ async def test_journey_read_during_worker_restart_still_replays(dev_env: Workflo
     data = case_data()
     ref = data["case_reference"]
     data["policy"] = {"chase": {"first_reminder_after": f"PT{FIRST_REMINDER_S}S", "reminder_interval": "PT30S",
-                                "escalate_after_reminders": 3}}
+                                "escalate_after_reminders": 3},
+                      "batching": {"window": "PT0S"}}  # family messages not held for a burst
     first = _worker(env)
     second: subprocess.Popen[bytes] | None = None
     try:

@@ -102,6 +102,9 @@ ALERTS_CLOSE_PATCH = "alerts-close-themselves-v1"
 # One calm message instead of a burst (domain/batching.py): runs that have it keep
 # state.calm_messages; runs recorded before it replay without.
 CALM_MESSAGES_PATCH = "calm-family-messages-v1"
+# A family's reply reaches the coordinator (a new signal: journeys recorded before it never
+# received one; patched like the family page's signals, so a new history says where it began).
+FAMILY_REPLIES_PATCH = "family-replies-v1"
 # A record rejected while paused is asked for again, with its reason, on resume.
 REJECTIONS_ON_RESUME_PATCH = "rejections-explained-on-resume-v1"
 
@@ -458,9 +461,8 @@ class JourneyWorkflow:
 
     @workflow.signal(name=SIGNALS[FamilyReply])
     def family_reply(self, raw: RawValue) -> None:
-        # A new signal: journeys recorded before it never received one, so they replay as before.
         reply = self._read_signal(raw, FamilyReply)
-        if reply is not None:
+        if reply is not None and workflow.patched(FAMILY_REPLIES_PATCH):
             replies.apply_family_reply(self._state, reply, workflow.now())
             self._wake()
 

@@ -26,6 +26,7 @@ from worker import build_worker
 from workflows.journey import (
     ALERTS_CLOSE_PATCH,
     CALM_MESSAGES_PATCH,
+    FAMILY_REPLIES_PATCH,
     DIGEST_PATCH,
     REJECTIONS_ON_RESUME_PATCH,
     STATUS_MEMO_PATCH,
@@ -35,7 +36,7 @@ from workflows.journey import (
 
 # Patch markers are plaintext by design (their ids name code changes, never a person).
 PATCH_IDS = {STATUS_MEMO_PATCH, DIGEST_PATCH, STEADY_TIMER_PATCH, TIMEKEEPING_PATCH, ALERTS_CLOSE_PATCH,
-             CALM_MESSAGES_PATCH, REJECTIONS_ON_RESUME_PATCH}
+             CALM_MESSAGES_PATCH, REJECTIONS_ON_RESUME_PATCH, FAMILY_REPLIES_PATCH}
 OLD = parse_keys(new_key_entry("k2026a"))
 NEW = parse_keys(new_key_entry("k2026b"))
 

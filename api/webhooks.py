@@ -253,7 +253,9 @@ async def inbound_email(request: Request) -> InboundAck | JSONResponse:
     try:
         mail = InboundEmail.model_validate_json(await request.body())
     except ValidationError as err:
-        return error(422, f"invalid inbound e-mail: {', '.join(str(e['loc'][-1]) for e in err.errors())}")
+        # Name the fields that are wrong (a body that is not an object has none: say so).
+        fields = [str(e["loc"][-1]) for e in err.errors() if e.get("loc")]
+        return error(422, f"invalid inbound e-mail: {', '.join(fields) or 'the body must be a JSON object'}")
     address = parseaddr(mail.sender)[1]
     if "@" not in address:
         return error(422, "invalid inbound e-mail: from is not an address")

@@ -56,7 +56,7 @@ def demo_case(reference: str) -> CaseFile:
     awake = next((z for z in ZONES if 9 <= _local_hour(z) < 19), "UTC")
     asleep = next((z for z in ZONES if _local_hour(z) >= 22 or _local_hour(z) < 6), awake)
     root = Path(__file__).resolve().parent
-    data = json.loads((root / "examples" / "case-car-t.json").read_text())
+    data = json.loads((root / "examples" / "case-car-t-question.json").read_text())
     data["case_reference"] = reference
     data["guardians"][0]["timezone"] = awake
     data["guardians"][1]["timezone"] = asleep
@@ -169,6 +169,7 @@ async def run_demo(settings: Settings) -> None:
     case = demo_case(ref)
     outbox = settings.outbox_dir / ref
     say(f"A family asks for a remote case review: case {ref} (CAR-T question, two guardians writing Russian)")
+    print("   every journey starts as a remote review (pathway second_opinion); the review's outcome chooses CAR-T")
     print(f"   guardian-1 lives in {case.guardians[0].timezone} (awake now), guardian-2 in "
           f"{case.guardians[1].timezone} (quiet hours 21:00-08:00 apply)")
     print("   the chase policy counts in seconds for the demo: first reminder after 15 s, then every 15 s, "

@@ -18,7 +18,7 @@ from api.keys import hash_key, new_key
 from service.codec import new_key_entry
 from service.local_keys import write_private_env
 
-DEV_COORDINATOR = "coord-lin"  # the coordinator of examples/case-car-t.json
+DEV_COORDINATOR = "coord-lin"  # the coordinator of examples/case-car-t-question.json
 
 
 def ensure(data_dir: Path) -> Path:

@@ -19,7 +19,7 @@ COORDINATORS = (DASHBOARD_COORDINATOR, *(f"coord-{i}" for i in range(1, 10)))
 
 @cache
 def _example() -> dict:
-    data = json.loads((ROOT / "examples" / "case-car-t.json").read_text())
+    data = json.loads((ROOT / "examples" / "case-car-t-question.json").read_text())
     for person in [*data["guardians"], data["local_team"]]:
         person["quiet_hours"] = NO_QUIET_HOURS
     return data

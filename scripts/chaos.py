@@ -217,7 +217,7 @@ def case_for(reference: str, index: int) -> CaseFile:
 def case_data_for(reference: str, index: int) -> dict:
     """A family whose reminders come every few seconds and who never has quiet hours (JSON form,
     as the API takes it)."""
-    data = json.loads((ROOT / "examples" / "case-car-t.json").read_text())
+    data = json.loads((ROOT / "examples" / "case-car-t-question.json").read_text())
     data["case_reference"] = reference
     phone = f"+7701{index:07d}"
     data["guardians"] = [{

@@ -126,7 +126,7 @@ $DEV_NOTE
 
   In another terminal:
     $DEMO                                   a sample family, accelerated time (about two minutes)
-    $CLI start examples/case-car-t.json
+    $CLI start examples/case-car-t-question.json
     $CLI status WJ-2026-0042
     $CLI inbound-sms --from +77012345678 --body "СТОП"   a family's reply (STOP, or a question)
     $CLI --help

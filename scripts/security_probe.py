@@ -44,7 +44,7 @@ def say(item: str, text: str) -> None:
 
 
 def case(**overrides: Any) -> dict[str, Any]:
-    data = json.loads((ROOT / "examples" / "case-car-t.json").read_text())
+    data = json.loads((ROOT / "examples" / "case-car-t-question.json").read_text())
     data["case_reference"] = f"WJ-2026-{secrets.randbelow(900000) + 100000}"
     for person in [*data["guardians"], data["local_team"]]:
         person["quiet_hours"] = {"start": "00:00", "end": "00:00"}

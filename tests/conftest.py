@@ -155,7 +155,7 @@ def case_data(reference: str | None = None, **overrides: Any) -> dict[str, Any]:
     test sets them, so a test's outcome never depends on the time of day it runs at; family
     messages are not held to gather a burst (batching window PT0S) unless a test sets one, so a
     test sees each message as soon as it is due."""
-    data = json.loads((ROOT / "examples" / "case-car-t.json").read_text())
+    data = json.loads((ROOT / "examples" / "case-car-t-question.json").read_text())
     data["case_reference"] = reference or f"WJ-2026-{uuid.uuid4().int % 900000 + 100000}"
     for person in [*data["guardians"], data["local_team"]]:
         person.setdefault("quiet_hours", NO_QUIET_HOURS)

@@ -9,7 +9,7 @@ from messaging.ledger import Ledger
 from tests.conftest import Harness, make_case
 from tests.support.polling import eventually
 
-PHONE = "+77012345678"  # guardian-1 in examples/case-car-t.json
+PHONE = "+77012345678"  # guardian-1 in examples/case-car-t-question.json
 
 
 def ledger_in(folder: Path) -> Ledger:

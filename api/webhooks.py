@@ -230,7 +230,9 @@ class InboundEmail(BaseModel):
     model_config = ConfigDict(extra="ignore")  # services add their own fields (headers, ids...)
 
     sender: str = Field(alias="from", min_length=3, max_length=320, description='the sender, "Name <address>" or an address')
-    text: str = Field(max_length=100_000, description="the plain-text body (quoted earlier messages are dropped)")
+    # Any length the API's body limit lets through (a larger body is a 413): a long e-mail still
+    # reaches a person, cut to what a journey keeps and saying so (service/inbound.reply_text).
+    text: str = Field(description="the plain-text body (quoted earlier messages are dropped; a long one is cut)")
     subject: str | None = Field(default=None, max_length=500, description="not used for routing; never stored")
 
 
@@ -244,6 +246,7 @@ class InboundAck(BaseModel):
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": InboundEmail.model_json_schema(by_alias=True)}}}},
              responses={401: {"model": ErrorBody, "description": "missing or invalid API key"},
+                        413: {"model": ErrorBody, "description": "body larger than the limit"},
                         422: {"model": ErrorBody, "description": "not an e-mail we can read"}})
 async def inbound_email(request: Request) -> InboundAck | JSONResponse:
     if request.app.state.api_keys.verify(request.headers.get("x-api-key")) is None:

@@ -44,8 +44,6 @@ from workflows.sandbox import journey_runner
 
 log = logging.getLogger("waypoint.worker")
 
-)
-
 
 def outbox_senders(settings: Settings) -> dict[Channel, Sender]:
     outbox = OutboxSender(Outbox(settings.outbox_dir))

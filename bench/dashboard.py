@@ -66,14 +66,18 @@ async def _fill(client: Client, address: str, work: Path, target: int, concurren
     try:
         _log(f"starting {missing} journeys to reach {target} open")
         await drive.drive_all(numbers, concurrency, start, lambda k: k % step == 0 and _log(f"{k} started"))
-        # Each journey's first task publishes what the views read: wait until the worker is idle.
-        idle_since, last_cpu = time.monotonic(), worker.cpu()
-        while time.monotonic() - idle_since < 5:
-            await asyncio.sleep(1)
-            cpu = worker.cpu()
-            if cpu - last_cpu > 0.05:
-                idle_since = time.monotonic()
-            last_cpu = cpu
+        # Each journey's first task publishes what the views read and sends its first messages:
+        # wait until every journey has written to the outbox (or an hour has passed).
+        outbox, deadline, shown = work / "outbox-dashboard", time.monotonic() + 3600, 0
+        while time.monotonic() < deadline:
+            worker.check_alive()
+            done = sum(1 for _ in outbox.iterdir()) if outbox.exists() else 0
+            if done >= len(numbers):
+                break
+            if done - shown >= step:
+                _log(f"{done} through their first task")
+                shown = done
+            await asyncio.sleep(2)
     finally:
         worker.stop()
     return numbers

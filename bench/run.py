@@ -117,7 +117,7 @@ async def main(args: argparse.Namespace) -> int:
         client = await Client.connect(address, data_converter=data_converter())
         numbers = list(range(1, args.journeys + 1))
         phases = {}
-        for name in args.order.split(","):
+        for name in [n for n in args.order.split(",") if n]:
             if name == "journey":
                 phases[name] = await run_phase(
                     "journey", client, server, address, work, ["worker.py"],
@@ -132,14 +132,16 @@ async def main(args: argparse.Namespace) -> int:
         info["load_average_at_end"] = list(os.getloadavg())
         result: dict = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": info,
                         "journeys": args.journeys, "concurrency": args.concurrency,
-                        "phases": {k: v.as_dict() for k, v in phases.items()},
-                        "ratios": figures.ratios(phases["journey"], phases["minimal"])}
-        print(figures.table(phases["journey"], phases["minimal"]))
+                        "phases": {k: v.as_dict() for k, v in phases.items()}}
+        if {"journey", "minimal"} <= set(phases):
+            result["ratios"] = figures.ratios(phases["journey"], phases["minimal"])
+            print(figures.table(phases["journey"], phases["minimal"]))
         if args.dashboard:
             from bench import dashboard  # noqa: PLC0415
 
             result["dashboard"] = await dashboard.measure(client, server, address, work, args.dashboard_journeys,
-                                                          args.concurrency, already=[*numbers, *WARM_NUMBERS])
+                                                          args.concurrency,
+                                                          already=[*numbers, *WARM_NUMBERS] if phases else [])
             print(dashboard.table(result["dashboard"]))
         _save(args.json, result)
         log(f"figures written to {args.json}")
@@ -158,7 +160,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--journeys", type=int, default=200, help="families per phase (default 200)")
     parser.add_argument("--concurrency", type=int, default=50, help="families driven at once (default 50)")
-    parser.add_argument("--order", default="journey,minimal", help="phases in order (default journey,minimal)")
+    parser.add_argument("--order", default="journey,minimal",
+                        help="phases in order (default journey,minimal; '' for none, e.g. with --dashboard)")
     parser.add_argument("--dashboard", action="store_true", help="also time the coordinator's views at scale")
     parser.add_argument("--dashboard-journeys", type=int, default=10_000, help="open journeys for --dashboard")
     parser.add_argument("--port", type=int, default=None, help="dev server gRPC port (default: a free one)")

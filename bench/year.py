@@ -46,12 +46,15 @@ def _case(events: int) -> CaseFile:
 
 async def _runs(client: Client, workflow_id: str, first_run: str) -> list[dict]:
     """Each run of the journey, following continue-as-new from the first."""
-    runs, run_id = [], first_run
+    runs, run_id, began = [], first_run, None
     while run_id:
         history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
         started = history.events[0].workflow_execution_started_event_attributes
         last = history.events[-1]
-        runs.append({"run": len(runs) + 1, "events": len(history.events), "history_bytes": len(history.to_json()),
+        began = began or history.events[0].event_time.ToDatetime()
+        runs.append({"run": len(runs) + 1,
+                     "from_day": (history.events[0].event_time.ToDatetime() - began).days,
+                     "to_day": (last.event_time.ToDatetime() - began).days, "events": len(history.events), "history_bytes": len(history.to_json()),
                      "input_bytes": sum(p.ByteSize() for p in started.input.payloads),
                      "ended_by": last.WhichOneof("attributes").removesuffix("_event_attributes")})
         run_id = (last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
@@ -89,10 +92,11 @@ async def main(args: argparse.Namespace) -> int:
             status = (await journeys.handle(ref).describe()).status
         result = {"months": 12, "continue_as_new_after_events": args.events, "runs": runs,
                   "status_at_end": status.name if status else None}
-        print("| run | history events | history bytes (JSON) | state/input bytes at start | ended by |")
-        print("|---|---|---|---|---|")
+        print("| run | days | history events | history bytes (JSON) | state/input bytes at start | ended by |")
+        print("|---|---|---|---|---|---|")
         for r in runs:
-            print(f"| {r['run']} | {r['events']} | {r['history_bytes']} | {r['input_bytes']} | {r['ended_by']} |")
+            print(f"| {r['run']} | {r['from_day']}-{r['to_day']} | {r['events']} | {r['history_bytes']} | {r['input_bytes']} | "
+                  f"{r['ended_by']} |")
         out = Path(args.json)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2))

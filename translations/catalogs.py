@@ -17,6 +17,7 @@ from __future__ import annotations
 import gettext
 import logging
 import threading
+import time
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -37,9 +38,26 @@ def _po(language: str, domain: str, root: Path) -> Path:
 
 
 def languages(domain: str, root: Path = LOCALE_DIR) -> list[str]:
-    """English and every language with a catalog for the domain."""
+    """English and every language with a catalog for the domain. Asked for every message
+    rendered, so a folder is listed again only when it changed (a language added); one changed in
+    the last seconds is always listed (its time stamp may not show a second change yet)."""
+    try:
+        changed = root.stat().st_mtime_ns
+    except FileNotFoundError:
+        return [SOURCE_LANGUAGE]
+    if time.time_ns() - changed < 2_000_000_000:
+        return list(_scan(domain, root))
+    return list(_listed(domain, root, changed))
+
+
+@lru_cache(maxsize=64)
+def _listed(domain: str, root: Path, changed: int) -> tuple[str, ...]:
+    return _scan(domain, root)
+
+
+def _scan(domain: str, root: Path) -> tuple[str, ...]:
     found = {p.name for p in root.iterdir() if _po(p.name, domain, root).is_file()} if root.is_dir() else set()
-    return sorted(found | {SOURCE_LANGUAGE})
+    return tuple(sorted(found | {SOURCE_LANGUAGE}))
 
 
 def best_language(requested: str, domain: str, root: Path = LOCALE_DIR) -> tuple[str, bool]:

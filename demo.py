@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -139,10 +138,10 @@ def _outbox_file(outbox: Path, key: str) -> Path:
     return Outbox(outbox.parent).path_for(key)
 
 
-async def _reply(journeys: Journeys, ref: str, phone: str, text: str) -> None:
+async def _reply(settings: Settings, journeys: Journeys, ref: str, phone: str, text: str) -> None:
     """As the Twilio webhook or `starter.py inbound-sms` would: routed through the ledger's
     contact index when there is one, else told to the journey directly."""
-    ledger = open_ledger(os.environ)
+    ledger = open_ledger(settings.delivery)
     if ledger is None:
         await journeys.signal(ref, FamilyReply(recipient="guardian-1", channel="sms", text=text))
         return
@@ -233,7 +232,7 @@ async def run_demo(settings: Settings) -> None:
         print("   " + _outbox_file(outbox, m.key).read_text(encoding="utf-8").replace("\n", "\n   ")[:1600])
 
     say("Guardian-1 answers by SMS: 'Спасибо, а когда будет ответ?'")
-    await _reply(journeys, ref, case.guardians[0].phone or "", "Спасибо, а когда будет ответ?")
+    await _reply(settings, journeys, ref, case.guardians[0].phone or "", "Спасибо, а когда будет ответ?")
     for _ in range(20):
         status = await journeys.status(ref)
         if status.open_replies:

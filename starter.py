@@ -59,7 +59,7 @@ from domain.stages import CloseReason, Milestone, Pathway, ReviewOutcome, Stage
 from domain.validation import describe
 from messaging.provider_config import open_ledger
 from service.client import connect
-from service.config import Settings
+from service.config import ConfigurationError, Settings
 from service.inbound import handle_delivery_status, handle_inbound_sms
 from service.journeys import JourneyError, Journeys
 from service.replay_check import ReplayCheck
@@ -337,7 +337,7 @@ async def check_replay(args: argparse.Namespace, settings: Settings) -> int:
     client = await connect(settings)
     journeys = Journeys(client, settings.task_queue)
     handles = [journeys.handle(ref) for ref in refs]  # a malformed reference stops here, before any lookup
-    check = ReplayCheck()
+    check = ReplayCheck(settings=settings)
     keep = Path(args.keep) if args.keep else None
     if refs:
         outcomes = []
@@ -461,7 +461,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
 async def run_inbound(args: argparse.Namespace, settings: Settings) -> None:
     """Inbound events need the delivery ledger (it maps numbers and provider ids to journeys)."""
     try:
-        ledger = open_ledger(os.environ)
+        ledger = open_ledger(settings.delivery)
     except ValueError as err:
         raise InputProblem(f"configuration: {err}") from None
     if ledger is None:
@@ -481,7 +481,11 @@ async def run_inbound(args: argparse.Namespace, settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as err:  # names the variable, never its value
+        print(f"error: configuration: {err}", file=sys.stderr)
+        return 2
     try:
         code = asyncio.run(run(args, settings))
     except BrokenPipeError:

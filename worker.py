@@ -18,7 +18,6 @@ import logging
 import os
 import signal
 import zoneinfo
-from pathlib import Path
 from datetime import timedelta
 
 from temporalio.client import Client
@@ -31,7 +30,7 @@ from messaging.delivery_contract import Sender
 from messaging.outbox import Outbox, OutboxSender
 from messaging.ledger import make_engine
 from messaging.links import CaseLinks, LinkBook
-from messaging.provider_config import senders_from_env
+from messaging.provider_config import senders_for
 from messaging.render import Renderer
 from service.client import connect
 from service.config import STICKY_QUEUE_TIMEOUT, Settings
@@ -56,7 +55,7 @@ def case_links(settings: Settings, link_key: bytes | None = None) -> CaseLinks:
     if settings.case_link_base:
         return CaseLinks(settings.case_link_base)
     family = settings.family
-    return CaseLinks(None, LinkBook(make_engine(family.database_url)), family.link_base, family.link_valid_for,
+    return CaseLinks(None, LinkBook(make_engine(family.database_url.get_secret_value())), family.link_base, family.link_valid_for,
                      token_key=link_key)
 
 
@@ -94,7 +93,7 @@ async def main() -> None:
         raise SystemExit(2) from None
     log_file = configure(settings.log_level, log_dir=settings.log_dir, process_name=settings.process_name)
     try:
-        senders, ledger = senders_from_env(os.environ, OutboxSender(Outbox(settings.outbox_dir)))
+        senders, ledger = senders_for(settings.delivery, OutboxSender(Outbox(settings.outbox_dir)))
     except ValueError as err:  # names the variable, never a secret
         log.error("configuration: %s", err)
         raise SystemExit(2) from None
@@ -121,9 +120,8 @@ async def main() -> None:
              settings.metrics_address or "off", settings.health_address or "off", log_file or "off")
     try:
         async with worker:
-            ready = os.environ.get("WAYPOINT_READY_FILE")
-            if ready:  # `make run` prints "running" once this exists: the worker is polling
-                Path(ready).write_text("polling\n")
+            if settings.ready_file:  # `make run` prints "running" once this exists: the worker is polling
+                settings.ready_file.write_text("polling\n")
             await stop.wait()
             log.info("shutting down: finishing in-flight work")
     finally:

@@ -3,8 +3,8 @@
     python -m api.app          # serves on WAYPOINT_API_HOST:WAYPOINT_API_PORT (127.0.0.1:8000)
 
 ``create_app`` wires everything from explicit arguments (tests build it around their own
-Temporal client); ``main`` reads the environment (see ``API_ENV``), connects with the one data
-converter, and runs uvicorn. See docs/http-api.md.
+Temporal client); ``main`` reads the one ``Settings`` (service/config.py), connects with the one
+data converter, and runs uvicorn. See docs/http-api.md.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import SecretStr
 from fastapi.responses import RedirectResponse
 
 from api import errors
@@ -34,69 +34,60 @@ from api.signatures import svix_key
 from api.webhooks import WebhookSettings
 from api.webhooks import router as webhook_router
 from messaging.ledger import Ledger
-from service.config import FAMILY_ENV, Settings
+from service.config import ConfigurationError, HttpSettings, Settings
 from service.journeys import Journeys
 
 log = logging.getLogger("waypoint.api")
 
-# Every variable the API process reads, besides the Temporal ones in service.config.
-API_ENV = (
-    "WAYPOINT_API_HOST",
-    "WAYPOINT_API_PORT",
-    "WAYPOINT_API_KEYS",
-    "WAYPOINT_API_MAX_BODY_BYTES",
-    "WAYPOINT_COORDINATORS",
-    "WAYPOINT_SESSION_SECRET",
-    "WAYPOINT_SESSION_STORE_URL",
-    "TWILIO_AUTH_TOKEN",
-    "RESEND_WEBHOOK_SECRET",
-    *FAMILY_ENV,
-)
-DEFAULT_MAX_BODY_BYTES = 64 * 1024  # a case file is a few KB
 CALL_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
 class ApiSettings:
+    """What ``create_app`` is wired with, built from the one ``Settings`` by ``from_settings``."""
+
     keys: KeyRing
     webhooks: WebhookSettings
     coordinators: Any = None  # api.dashboard.accounts.Coordinators, when the dashboard is on
     session_secret: str | None = None
     session_store_url: str = "sqlite://"  # dashboard sessions; the default keeps them in memory
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_body_bytes: int = HttpSettings.model_fields["max_body_bytes"].default
     call_timeout: float = CALL_TIMEOUT_SECONDS
     secure_cookies: bool = False
 
+    def __repr__(self) -> str:  # the session secret and store URL never show
+        return f"ApiSettings(keys={self.keys!r}, webhooks={self.webhooks!r}, dashboard={bool(self.coordinators)})"
+
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "ApiSettings":
+    def from_settings(cls, settings: Settings) -> "ApiSettings":
+        """Parses the keys, accounts and webhook secret; a problem names its variable, never a value."""
         from api.dashboard.accounts import Coordinators  # noqa: PLC0415 - keeps imports light for tests
 
-        public = (env.get("WAYPOINT_PUBLIC_BASE_URL") or "").strip() or None
-        secret = (env.get("RESEND_WEBHOOK_SECRET") or "").strip()
+        http, family = settings.http, settings.family
+        public = family.public_base_url if family.public_base_url_given else None
+        secret = _revealed(http.resend_webhook_secret)
         try:
             key = svix_key(secret) if secret else None
         except ValueError as err:
-            raise ValueError(f"RESEND_WEBHOOK_SECRET: {err}") from None
-        raw_limit = (env.get("WAYPOINT_API_MAX_BODY_BYTES") or "").strip()
-        if raw_limit and not (raw_limit.isdigit() and 1024 <= int(raw_limit) <= 10 * 1024 * 1024):
-            raise ValueError("WAYPOINT_API_MAX_BODY_BYTES must be a number of bytes between 1024 and 10485760")
-        coordinators = Coordinators.from_env(env)
-        session_secret = (env.get("WAYPOINT_SESSION_SECRET") or "").strip() or None
-        if coordinators and (session_secret is None or len(session_secret) < 32):
-            raise ValueError("WAYPOINT_SESSION_SECRET (at least 32 characters) is required when WAYPOINT_COORDINATORS is set")
+            raise ConfigurationError(f"RESEND_WEBHOOK_SECRET: {err}") from None
+        coordinators = Coordinators.load(_revealed(http.coordinators))
         return cls(
-            keys=KeyRing.from_env(env),
+            keys=KeyRing.load(http.api_keys),
             webhooks=WebhookSettings(
-                twilio_auth_token=(env.get("TWILIO_AUTH_TOKEN") or "").strip() or None,
+                twilio_auth_token=_revealed(settings.delivery.twilio_auth_token) or None,
                 svix_key=key,
                 public_base_url=public,
             ),
             coordinators=coordinators or None,
-            session_secret=session_secret,
-            session_store_url=(env.get("WAYPOINT_SESSION_STORE_URL") or "").strip() or "sqlite://",
-            max_body_bytes=int(raw_limit) if raw_limit else DEFAULT_MAX_BODY_BYTES,
+            session_secret=_revealed(http.session_secret) or None,
+            session_store_url=http.session_store_url.get_secret_value(),
+            max_body_bytes=http.max_body_bytes,
             secure_cookies=bool(public and public.startswith("https://")),
         )
+
+
+def _revealed(secret: SecretStr | None) -> str:
+    return secret.get_secret_value() if secret is not None else ""
 
 
 def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, api: ApiSettings,
@@ -147,24 +138,22 @@ def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, ap
     return app
 
 
-async def serve(env: Mapping[str, str]) -> None:
+async def serve(settings: Settings) -> None:
     import uvicorn  # noqa: PLC0415
 
     from messaging.provider_config import open_ledger  # noqa: PLC0415
     from service import tracing  # noqa: PLC0415
     from service.client import connect  # noqa: PLC0415
 
-    settings = Settings.from_env({"WAYPOINT_PROCESS_NAME": "api", **env})
-    api = ApiSettings.from_env(env)
-    ledger = open_ledger(env)
+    api = ApiSettings.from_settings(settings)
+    ledger = open_ledger(settings.delivery)
     # The family page, unless messages send families to an organisation's own portal.
     family = None if settings.case_link_base else family_parts(settings.family)
     tracer = tracing.configure(settings.otlp_endpoint, settings.process_name)
     client = await connect(settings, interceptors=tracing.client_interceptors(tracer))
     app = create_app(settings, Journeys(client, settings.task_queue), ledger, api, family)
     tracing.instrument_api(app, tracer)
-    host = env.get("WAYPOINT_API_HOST") or "127.0.0.1"
-    port = int(env.get("WAYPOINT_API_PORT") or "8000")
+    host, port = settings.http.host, settings.http.port
     log.info("API on http://%s:%d (%d API key(s), dashboard %s, family page %s, Twilio webhooks %s, Resend webhooks %s)",
              host, port, len(api.keys.hashes), "on" if api.coordinators else "off",
              f"on ({family.documents.objects.describe()})" if family else "off (WAYPOINT_CASE_LINK_BASE)",
@@ -181,9 +170,9 @@ def main() -> int:
     from service.logs import configure  # noqa: PLC0415
 
     try:
-        settings = Settings.from_env({"WAYPOINT_PROCESS_NAME": "api", **os.environ})
+        settings = Settings.for_process("api")
         configure(settings.log_level, log_dir=settings.log_dir, process_name=settings.process_name)
-        asyncio.run(serve(os.environ))
+        asyncio.run(serve(settings))
     except ValueError as err:  # configuration: names the variable, never its value
         log.error("configuration: %s", err)
         return 2

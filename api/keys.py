@@ -72,8 +72,8 @@ class KeyRing:
         return cls(hashes)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "KeyRing":
-        value = (env.get("WAYPOINT_API_KEYS") or "").strip()
+    def load(cls, value: str) -> "KeyRing":
+        """From WAYPOINT_API_KEYS (``HttpSettings.api_keys``): entries, or the path of a file of them."""
         if value and ":" not in value and Path(value).is_file():
             value = Path(value).read_text(encoding="utf-8")
         elif value and "\n" not in value and ":" not in value:

@@ -68,7 +68,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
-DEFAULT_LEDGER_URL = "sqlite:///var/ledger.sqlite"
+from service.config import DEFAULT_LEDGER_URL
 
 
 class DeliveryState(StrEnum):

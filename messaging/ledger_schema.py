@@ -20,7 +20,6 @@ tables disagree.
 from __future__ import annotations
 
 import fcntl
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
+from service.config import ConfigurationError, Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "ledger_migrations"
 ADVISORY_LOCK = 0x57415950  # "WAYP": one PostgreSQL advisory lock for ledger upgrades
@@ -93,9 +93,10 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("upgrade", "current"):
         print(__doc__, file=sys.stderr)
         return 2
-    url = argv[1] if len(argv) > 1 else os.environ.get("WAYPOINT_LEDGER_URL")
-    if not url:
-        print("no ledger URL: pass one or set WAYPOINT_LEDGER_URL", file=sys.stderr)
+    try:  # the URL given, else WAYPOINT_LEDGER_URL (default: the local SQLite file)
+        url = argv[1] if len(argv) > 1 else Settings.from_env().delivery.ledger_url.get_secret_value()
+    except ConfigurationError as err:
+        print(f"configuration: {err}", file=sys.stderr)
         return 2
     engine = create_engine(url)
     try:

@@ -12,7 +12,7 @@ from temporalio.converter import DataConverter, PayloadCodec
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.runtime import Runtime
 
-from service.codec import codec_from_env
+from service.codec import payload_codec
 from service.config import Settings
 
 DEFAULT_ADDRESS = "localhost:7233"
@@ -37,5 +37,5 @@ async def connect(settings: Settings | None = None, target_host: str | None = No
     if target_host:
         config["target_host"] = target_host
     config.setdefault("target_host", DEFAULT_ADDRESS)
-    return await Client.connect(**config, data_converter=data_converter(codec_from_env()), runtime=runtime,
+    return await Client.connect(**config, data_converter=data_converter(payload_codec(settings.codec.payload_keys)), runtime=runtime,
                                 interceptors=list(interceptors))

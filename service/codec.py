@@ -15,9 +15,10 @@ import base64
 import binascii
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import SecretStr
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
@@ -34,18 +35,19 @@ class KeyProblem(ValueError):
 def parse_keys(spec: str, variable: str = KEYS_ENV) -> list[tuple[str, bytes]]:
     """``kid:base64,...`` from ``variable`` (payload keys here; document keys use the same form)."""
     keys: list[tuple[str, bytes]] = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
+    name = f"{variable}: " if variable else ""
+    for number, part in enumerate(filter(None, (p.strip() for p in spec.split(","))), start=1):
         kid, sep, encoded = part.partition(":")
         if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", kid):
-            raise KeyProblem(f"{variable}: each entry is <key id>:<base64 key>; key ids are 1-32 letters, digits, . _ -")
+            raise KeyProblem(f"{name}entry {number} must be <key id>:<base64 key>; key ids are 1-32 letters, digits, . _ -")
         try:
             key = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
-            raise KeyProblem(f"{variable}: key '{kid}' is not valid base64") from None
+            raise KeyProblem(f"{name}entry {number}: the key is not valid base64") from None
         if len(key) != 32:
-            raise KeyProblem(f"{variable}: key '{kid}' must be 32 bytes (AES-256), got {len(key)}")
+            raise KeyProblem(f"{name}entry {number}: the key must be 32 bytes (AES-256), got {len(key)}")
         if kid in dict(keys):
-            raise KeyProblem(f"{variable}: key id '{kid}' appears twice")
+            raise KeyProblem(f"{name}entry {number}: its key id is used by an earlier entry")
         keys.append((kid, key))
     return keys
 
@@ -89,6 +91,7 @@ class EncryptionCodec(PayloadCodec):
         return Payload.FromString(aead.decrypt(nonce, sealed, kid.encode()))
 
 
-def codec_from_env(env: Mapping[str, str] | None = None) -> EncryptionCodec | None:
-    spec = (os.environ if env is None else env).get(KEYS_ENV, "").strip()
-    return EncryptionCodec(parse_keys(spec)) if spec else None
+def payload_codec(keys: SecretStr | None) -> EncryptionCodec | None:
+    """The codec for ``CodecSettings.payload_keys`` (validated when the settings were read), or
+    None when payload encryption is off."""
+    return EncryptionCodec(parse_keys(keys.get_secret_value())) if keys is not None else None

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI, HTTPException, Request
@@ -30,9 +30,11 @@ from fastapi.responses import JSONResponse
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
-from service.codec import EncryptionCodec, codec_from_env
+from service.codec import EncryptionCodec, payload_codec
+from service.config import CodecSettings, ConfigurationError, Settings
 
 MAX_BODY = 4 * 1024 * 1024
+log = logging.getLogger("waypoint.codec")
 
 
 def token_hash(token: str) -> str:
@@ -100,24 +102,35 @@ def create_app(codec: EncryptionCodec, token_hashes: Sequence[str], cors_origins
     return app
 
 
-def app_from_env(env: Mapping[str, str] | None = None) -> FastAPI:
-    e = os.environ if env is None else env
-    codec = codec_from_env(e)
+def app_from_settings(settings: CodecSettings) -> FastAPI:
+    """The codec server for the payload keys and tokens configured (service/config.py)."""
+    codec = payload_codec(settings.payload_keys)
     if codec is None:
-        raise SystemExit("WAYPOINT_PAYLOAD_KEYS is not set: there is nothing to decode")
-    hashes = [h.strip() for h in e.get("WAYPOINT_CODEC_TOKENS", "").split(",") if h.strip()]
-    local = e.get("WAYPOINT_CODEC_TOKEN", "").strip()  # the local token of `make run` (service.local_keys)
-    if local:
-        hashes.append(token_hash(local))
+        raise ConfigurationError("WAYPOINT_PAYLOAD_KEYS is not set: there is nothing to decode")
+    hashes = list(settings.token_hashes)
+    if settings.local_token is not None:  # the local token of `make run` (service.local_keys)
+        hashes.append(token_hash(settings.local_token.get_secret_value()))
     if not hashes:
-        raise SystemExit("WAYPOINT_CODEC_TOKENS (SHA-256 hashes of bearer tokens) is not set")
-    origins = [o.strip() for o in e.get("WAYPOINT_CODEC_CORS_ORIGINS", "http://127.0.0.1:8233").split(",") if o.strip()]
-    return create_app(codec, hashes, origins)
+        raise ConfigurationError("WAYPOINT_CODEC_TOKENS (SHA-256 hashes of bearer tokens) is not set")
+    return create_app(codec, hashes, settings.cors_origins)
+
+
+def main() -> int:
+    import uvicorn  # noqa: PLC0415
+
+    from service.logs import configure  # noqa: PLC0415
+
+    try:
+        settings = Settings.for_process("codec")
+        configure(settings.log_level, log_dir=settings.log_dir, process_name=settings.process_name)
+        app = app_from_settings(settings.codec)
+    except ValueError as err:  # names the variable, never its value
+        log.error("configuration: %s", err)
+        return 2
+    uvicorn.run(app, host=settings.codec.host, port=settings.codec.port, access_log=False, server_header=False,
+                log_level=settings.log_level.lower())
+    return 0
 
 
 if __name__ == "__main__":
-    import uvicorn
-
-    uvicorn.run(app_from_env(), host=os.environ.get("WAYPOINT_CODEC_HOST", "127.0.0.1"),
-                port=int(os.environ.get("WAYPOINT_CODEC_PORT", "8081")), access_log=False, server_header=False,
-                log_level=os.environ.get("WAYPOINT_LOG_LEVEL", "INFO").lower())
+    raise SystemExit(main())

@@ -22,7 +22,8 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Replayer
 
 from service.client import data_converter
-from service.codec import codec_from_env
+from service.codec import payload_codec
+from service.config import Settings
 from service.journeys import Journeys
 from workflows.journey import JourneyWorkflow
 from workflows.sandbox import journey_runner
@@ -73,10 +74,12 @@ def _cut_after_task(history: WorkflowHistory, completed_id: int) -> WorkflowHist
 
 
 class ReplayCheck:
-    def __init__(self, replayer: Replayer | None = None) -> None:
-        self.replayer = replayer or Replayer(
-            workflows=[JourneyWorkflow], data_converter=data_converter(codec_from_env()), workflow_runner=journey_runner()
-        )
+    def __init__(self, replayer: Replayer | None = None, settings: Settings | None = None) -> None:
+        if replayer is None:
+            keys = (settings or Settings.from_env()).codec.payload_keys
+            replayer = Replayer(workflows=[JourneyWorkflow], data_converter=data_converter(payload_codec(keys)),
+                                workflow_runner=journey_runner())
+        self.replayer = replayer
 
     async def _failure(self, history: WorkflowHistory) -> Exception | None:
         result = await self.replayer.replay_workflow(history, raise_on_replay_failure=False)

@@ -22,7 +22,6 @@ import json
 import re
 import sys
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -130,8 +129,10 @@ class Coordinators:
         return cls(accounts)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Coordinators":
-        value = (env.get("WAYPOINT_COORDINATORS") or "").strip()
+    def load(cls, value: str) -> "Coordinators":
+        """From WAYPOINT_COORDINATORS (``HttpSettings.coordinators``): inline JSON, or a JSON or
+        TOML file."""
+        value = value.strip()
         if not value:
             return cls([])
         if value.startswith("{"):

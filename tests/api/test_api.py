@@ -103,7 +103,7 @@ def test_keys_are_stored_hashed_and_the_cli_prints_a_working_line():
     key = out.split("key (give it to the caller; it is not stored anywhere): ")[1].split()[0]
     line = out.split("line for WAYPOINT_API_KEYS: ")[1].strip()
     assert key not in line and line == f"billing-crm:{hash_key(key)}"
-    ring = KeyRing.from_env({"WAYPOINT_API_KEYS": line + ", other:" + "0" * 64})
+    ring = KeyRing.load(line + ", other:" + "0" * 64)
     assert ring.verify(key) == "billing-crm"
     assert ring.verify(key[:-1]) is None and ring.verify(None) is None
     assert key not in repr(ring) and hash_key(key) not in repr(ring)
@@ -116,7 +116,7 @@ def test_keys_are_stored_hashed_and_the_cli_prints_a_working_line():
 def test_keys_can_come_from_a_file(tmp_path):
     keyfile = tmp_path / "api-keys"
     keyfile.write_text(f"# backends\ncrm:{hash_key('k1')}\ndocstore:{hash_key('k2')}  # revoke by deleting\n")
-    ring = KeyRing.from_env({"WAYPOINT_API_KEYS": str(keyfile)})
+    ring = KeyRing.load(str(keyfile))
     assert ring.verify("k2") == "docstore" and ring.verify("k3") is None
 
 

@@ -76,13 +76,13 @@ def test_coordinator_accounts_from_configuration(tmp_path):
     hashed = hash_password(PASSWORD)
     toml = tmp_path / "coordinators.toml"
     toml.write_text(f'[[coordinators]]\nid = "coord-lin"\npassword_hash = \'{hashed}\'\nlanguage = "zh"\n')
-    accounts = Coordinators.from_env({"WAYPOINT_COORDINATORS": str(toml)})
+    accounts = Coordinators.load(str(toml))
     assert accounts.authenticate("coord-lin", PASSWORD).language == "zh"
     assert accounts.authenticate("coord-lin", PASSWORD + "x") is None
     assert accounts.authenticate("coord-nobody", PASSWORD) is None
     assert hashed not in repr(accounts)
     with pytest.raises(ValueError, match="argon2"):
-        Coordinators.from_env({"WAYPOINT_COORDINATORS": '{"coordinators": [{"id": "coord-lin", "password_hash": "plain"}]}'})
+        Coordinators.load('{"coordinators": [{"id": "coord-lin", "password_hash": "plain"}]}')
 
 
 async def test_milestones_from_the_dashboard_move_a_journey_on(dev: Harness):

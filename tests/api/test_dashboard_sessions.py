@@ -173,7 +173,8 @@ async def test_a_password_change_ends_the_sessions_signed_in_with_the_old_one(de
 @pytest.mark.parametrize("value", ["", "sqlite:///:memory:"])
 def test_the_session_store_setting(value: str):
     from api.app import ApiSettings
+    from service.config import Settings
 
     env = {"WAYPOINT_COORDINATORS": '{"coordinators": [{"id": "coord-lin", "password_hash": "' + hash_password(PASSWORD) + '"}]}',
            "WAYPOINT_SESSION_SECRET": SECRET, "WAYPOINT_SESSION_STORE_URL": value}
-    assert ApiSettings.from_env(env).session_store_url == (value or "sqlite://")
+    assert ApiSettings.from_settings(Settings.from_env(env)).session_store_url == (value or "sqlite://")

@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 
 from api.app import ApiSettings, create_app
+from service.config import Settings
 from api.signatures import svix_key, svix_signature, svix_valid, twilio_signature, twilio_valid
 from api.webhooks import WebhookSettings
 from messaging.ledger import Ledger
@@ -219,12 +220,12 @@ async def test_webhooks_answer_503_when_not_configured_and_never_need_an_api_key
 
 
 def test_webhook_secrets_come_from_the_environment_and_are_never_shown():
-    api = ApiSettings.from_env({"TWILIO_AUTH_TOKEN": TOKEN, "RESEND_WEBHOOK_SECRET": WHSEC,
-                                "WAYPOINT_PUBLIC_BASE_URL": PUBLIC})
+    api = ApiSettings.from_settings(Settings.from_env({"TWILIO_AUTH_TOKEN": TOKEN, "RESEND_WEBHOOK_SECRET": WHSEC,
+                                                       "WAYPOINT_PUBLIC_BASE_URL": PUBLIC}))
     assert api.webhooks.twilio_auth_token == TOKEN and api.webhooks.svix_key == svix_key(WHSEC)
     assert TOKEN not in repr(api) and WHSEC[6:] not in repr(api) and api.secure_cookies
     with pytest.raises(ValueError, match="RESEND_WEBHOOK_SECRET") as err:
-        ApiSettings.from_env({"RESEND_WEBHOOK_SECRET": "whsec_%%%"})
+        ApiSettings.from_settings(Settings.from_env({"RESEND_WEBHOOK_SECRET": "whsec_%%%"}))
     assert "%%%" not in str(err.value)
 
 

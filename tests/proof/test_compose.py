@@ -399,11 +399,11 @@ def test_api_service_runs_the_http_app_from_the_workers_image(services):
 
 
 def test_api_service_environment_and_port(services):
-    from api.app import API_ENV  # noqa: PLC0415
+    from service.config import API_ENV  # noqa: PLC0415
 
     env = environment(services["api"])
     missing = [name for name in API_ENV if name not in env]
-    assert not missing, f"api environment lacks {missing} (api.app.API_ENV)"
+    assert not missing, f"api environment lacks {missing} (service.config.API_ENV)"
     assert resolve(env["TEMPORAL_ADDRESS"]) == TEMPORAL_FRONTEND
     assert resolve(env["TEMPORAL_NAMESPACE"]) == resolve(environment(services["worker"])["TEMPORAL_NAMESPACE"])
     assert resolve(env["WAYPOINT_TASK_QUEUE"]) == resolve(environment(services["worker"])["WAYPOINT_TASK_QUEUE"])
@@ -417,7 +417,7 @@ def test_api_service_environment_and_port(services):
 def test_worker_and_api_share_every_delivery_setting():
     """The worker reads every provider/ledger variable and the payload keys; the API routes
     webhooks through the same ledger, so it gets the same settings."""
-    from messaging.provider_config import PROVIDER_ENV
+    from service.config import PROVIDER_ENV
     from service.codec import KEYS_ENV
 
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]

@@ -16,7 +16,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from service.client import data_converter
-from service.codec import codec_from_env
+from service.codec import payload_codec
+from service.config import Settings
 from tests.conftest import HISTORIES
 from workflows.journey import JourneyWorkflow
 from workflows.sandbox import journey_runner
@@ -44,7 +45,7 @@ def _name(path: Path) -> str:
 @pytest.mark.parametrize("path", RECORDED, ids=[_name(p) for p in RECORDED])
 async def test_recorded_history_replays_on_current_code(path: Path):
     history = WorkflowHistory.from_json(f"journey-{path.stem}", path.read_text())
-    replayer = Replayer(workflows=[JourneyWorkflow], data_converter=data_converter(codec_from_env()),
+    replayer = Replayer(workflows=[JourneyWorkflow], data_converter=data_converter(payload_codec(Settings.from_env().codec.payload_keys)),
                         workflow_runner=journey_runner())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

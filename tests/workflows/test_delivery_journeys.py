@@ -17,7 +17,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.commands import CloseJourney, RecordReceived, ReviewRecord, SetConsent
 from domain.state import AlertKind, MessageEvent, MessageStatus
 from messaging.ledger import Ledger
-from messaging.provider_config import senders_from_env
+from messaging.provider_config import senders_for
+from service.config import DeliverySettings
 from messaging.outbox import OutboxSender
 from messaging.outbox import Outbox
 from service.config import Settings
@@ -56,7 +57,7 @@ class Wired(Harness):
 
 async def _wired(env: WorkflowEnvironment, settings: Settings, tmp_path: Path, twilio: FakeTwilio, resend: FakeResend) -> AsyncIterator[Wired]:
     environment = delivery_environment(twilio, resend, tmp_path / "ledger.sqlite")
-    senders, ledger = senders_from_env(environment, OutboxSender(Outbox(settings.outbox_dir)))
+    senders, ledger = senders_for(DeliverySettings.from_env(environment), OutboxSender(Outbox(settings.outbox_dir)))
     assert ledger is not None
     harness = Wired(env, settings)
     harness.twilio, harness.resend, harness.ledger = twilio, resend, ledger

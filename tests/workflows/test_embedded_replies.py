@@ -14,7 +14,8 @@ from api.app import ApiSettings, create_app
 from api.signatures import twilio_signature
 from api.webhooks import WebhookSettings
 from messaging.outbox import Outbox, OutboxSender
-from messaging.provider_config import open_ledger, senders_from_env
+from messaging.provider_config import open_ledger, senders_for
+from service.config import DeliverySettings
 from tests.api.test_starter_cli import cli
 from tests.conftest import Harness, make_case
 from tests.support.api_harness import api_settings, served
@@ -31,7 +32,7 @@ def embedded_environment(tmp_path: Path) -> dict[str, str]:
 
 @pytest_asyncio.fixture
 async def embedded(dev_env, settings, tmp_path) -> AsyncIterator[Harness]:
-    senders, ledger = senders_from_env(embedded_environment(tmp_path), OutboxSender(Outbox(settings.outbox_dir)))
+    senders, ledger = senders_for(DeliverySettings.from_env(embedded_environment(tmp_path)), OutboxSender(Outbox(settings.outbox_dir)))
     harness = Harness(dev_env, settings)
     async with build_worker(dev_env.client, settings, senders):
         yield harness
@@ -69,7 +70,7 @@ async def test_the_twilio_webhook_answers_on_the_outbox(embedded: Harness, tmp_p
     await eventually(lambda: any("sms" in p.name for p in h.outbox_files(ref)))
 
     token = secrets.token_urlsafe(24)  # `make run` creates a dev token (var/dev-api.env)
-    ledger = open_ledger(embedded_environment(tmp_path))
+    ledger = open_ledger(DeliverySettings.from_env(embedded_environment(tmp_path)))
     assert ledger is not None, "the embedded default must open the ledger that routes replies"
     app = create_app(h.settings, h.journeys, ledger, api_settings(webhooks=WebhookSettings(twilio_auth_token=token)))
     async with served(app) as base, httpx.AsyncClient(base_url=base) as web:

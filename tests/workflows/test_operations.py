@@ -23,7 +23,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.state import MessageStatus
 from messaging.outbox import OutboxSender
 from messaging.outbox import Outbox
-from messaging.provider_config import senders_from_env
+from messaging.provider_config import senders_for
+from service.config import DeliverySettings
 from service import logs, tracing
 from service.config import Settings
 from service.health import HealthServer, ledger_check, polling_check, temporal_check
@@ -103,7 +104,7 @@ async def test_a_workers_metrics_health_and_logs_while_a_journey_sends(
     assert runtime is not None
     client = await Client.connect(dev_env.client.service_client.config.target_host, namespace=dev_env.client.namespace,
                                   data_converter=dev_env.client.data_converter, runtime=runtime)
-    senders, ledger = senders_from_env(delivery_environment(fake_twilio, fake_resend, tmp_path / "ledger.sqlite"),
+    senders, ledger = senders_for(DeliverySettings.from_env(delivery_environment(fake_twilio, fake_resend, tmp_path / "ledger.sqlite")),
                                        OutboxSender(Outbox(settings.outbox_dir)))
     assert ledger is not None
     metrics = ServiceMetrics(runtime.metric_meter)
@@ -197,7 +198,7 @@ async def test_a_journeys_trace_runs_from_the_start_call_to_the_providers_http_c
         config = dev_env.client.config()
         config["interceptors"] = tracing.client_interceptors(provider)
         client = Client(**config)
-        senders, ledger = senders_from_env(delivery_environment(fake_twilio, fake_resend, tmp_path / "ledger.sqlite"),
+        senders, ledger = senders_for(DeliverySettings.from_env(delivery_environment(fake_twilio, fake_resend, tmp_path / "ledger.sqlite")),
                                            OutboxSender(Outbox(settings.outbox_dir)))
         assert ledger is not None
         case = make_case()

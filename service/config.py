@@ -30,7 +30,14 @@ from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 from pydantic_settings.sources.utils import parse_env_vars
 
 DEFAULT_TASK_QUEUE = "waypoint-journeys"
@@ -120,6 +127,8 @@ class _Section(BaseSettings):
                 return cls()
         except ValidationError as err:
             raise ConfigurationError(explain(err)) from None
+        except SettingsError as err:  # a value the source could not parse; names the field only
+            raise ConfigurationError(str(err)) from None
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:

@@ -42,7 +42,7 @@ async def family_site(harness: Harness, others: tuple[str, ...] = (), **family_o
     coordinator = f"coord-{uuid.uuid4().hex[:8]}"
     hashed = hash_password(COORDINATOR_PASSWORD)
     accounts = Coordinators([Account(coordinator, hashed, "en"), *(Account(other, hashed, "en") for other in others)])
-    parts = family_parts(dataclasses.replace(harness.settings.family, **family_overrides))
+    parts = family_parts(harness.settings.family.model_copy(update=family_overrides))
     app = create_app(harness.settings, harness.journeys, None,
                      api_settings(coordinators=accounts, session_secret=secrets.token_urlsafe(32)), parts)
     async with served(app) as base:

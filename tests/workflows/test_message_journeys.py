@@ -24,7 +24,6 @@ async def test_a_mixed_request_names_the_holder_of_each_item(wired_dev: Wired): 
 
 
 async def test_an_sms_too_long_to_fit_goes_by_email_and_the_coordinator_is_told(dev_env, tmp_path, fake_twilio, fake_resend):  # noqa: F811
-    from dataclasses import replace
     import uuid
 
     from domain.state import MessageStatus

@@ -112,4 +112,7 @@ def configure(level: str = "INFO", *, log_dir: Path | None = None, process_name:
         root.addHandler(handler)
     # httpx logs full request URLs at INFO; keep them out of the way.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic names each of its plugins at INFO whenever the ledger schema is checked; the
+    # migrations it runs (alembic.runtime.migration) stay in the log.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     return path

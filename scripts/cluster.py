@@ -26,10 +26,12 @@ import asyncio
 import hashlib
 import json
 import os
+import random
 import secrets
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -98,6 +100,28 @@ class Ports:
     def api(self) -> int: return self.base + 21
     def worker_metrics(self, n: int) -> int: return self.base + 30 + 2 * n
     def worker_health(self, n: int) -> int: return self.base + 31 + 2 * n
+
+    SPAN = 100  # base .. base + 99
+
+    @classmethod
+    def free(cls, low: int = 20000, high: int = 32700, tries: int = 200) -> "Ports":
+        """A base whose whole span is free on 127.0.0.1 now (membership ports must stay at most
+        32767), for runs that must not collide with whatever else this machine runs."""
+        rng = random.Random()
+        for _ in range(tries):
+            base = rng.randrange(low, high - cls.SPAN, 100)
+            if all(_bindable(port) for port in range(base, base + cls.SPAN)):
+                return cls(base)
+        raise RuntimeError(f"no {cls.SPAN} free consecutive ports between {low} and {high}")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @dataclass

@@ -8,7 +8,7 @@ arrives; every message the journeys record as sent was accepted exactly once by 
 is ``sent`` in the PostgreSQL ledger; no message was delivered by both workers (each worker's
 log names what it delivered); the metrics and health endpoints answer with real figures.
 
-Ports 21500-21599; data in var/cluster-proof (started afresh each run).
+100 consecutive free ports found at the start (below 32767); data in var/cluster-proof (started afresh each run).
 """
 
 from __future__ import annotations
@@ -39,21 +39,21 @@ pytestmark = pytest.mark.cluster
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "var" / "cluster-proof"
 JOURNEYS = 8
-# Messages link to an organisation's portal (docker-compose.yml's default). With family-page links
-# a retried delivery renders a new link (messaging/links.py mints one per render), so a retry after
-# a crash between the provider's answer and the ledger write no longer matches the first attempt:
-# Resend refuses the changed payload (reported uncertain although sent once) and a Twilio lookup by
-# text would not find it. Found by this test; see the README ("Beyond one machine").
-PORTAL = "https://portal.waypoint.example/case"
+# Messages carry family-page links (make cluster's default). A retried delivery renders the same
+# link as the first attempt (the token comes from the message's key, messaging/links.py), so a
+# retry after a crash between the provider's answer and the ledger write still matches it: Resend
+# takes the same payload under its idempotency key, and a Twilio lookup by text finds it. This
+# test once ran with an organisation's portal because a fresh token per render broke exactly that.
 
 
 def fresh_cluster(extra_env: dict[str, str]) -> Cluster:
-    cluster = Cluster(DATA, Ports(21500), workers=2, extra_env=extra_env)
+    ports = Ports.free()  # another run on this machine may hold any fixed range
+    cluster = Cluster(DATA, ports, workers=2, extra_env=extra_env)
     if (cluster.pg_data / "PG_VERSION").exists():
         cluster.stop_postgres()  # left running by an interrupted run
     shutil.rmtree(DATA, ignore_errors=True)
     shutil.rmtree(cluster.pg_home, ignore_errors=True)
-    return Cluster(DATA, Ports(21500), workers=2, extra_env=extra_env)
+    return Cluster(DATA, ports, workers=2, extra_env=extra_env)
 
 
 def delivered_by(cluster: Cluster, n: int) -> Counter[str]:
@@ -77,7 +77,7 @@ async def test_journeys_arrive_and_every_message_goes_out_once_through_kills_and
     providers = delivery_environment(twilio, resend, "unused")
     for shared in ("WAYPOINT_LEDGER_URL", "WAYPOINT_CONTACT_HASH_KEY"):
         providers.pop(shared)  # the cluster's own: PostgreSQL, and its generated key
-    cluster = fresh_cluster({**providers, "WAYPOINT_LOG_LEVEL": "INFO", "WAYPOINT_CASE_LINK_BASE": PORTAL})
+    cluster = fresh_cluster({**providers, "WAYPOINT_LOG_LEVEL": "INFO"})
     try:
         client = await cluster.up()
         api_key = cluster.dev_credentials["WAYPOINT_DEV_API_KEY"]
@@ -137,6 +137,9 @@ async def test_journeys_arrive_and_every_message_goes_out_once_through_kills_and
         assert count.duplicated == 0, f"duplicated: {[k for k, n in count.accepted.items() if n > 1][:5]}"
         assert not count.unexpected, f"delivered but not recorded by a journey: {sorted(count.unexpected)[:5]}"
         assert count.exactly_once, f"ledger states of the sent messages: {dict(count.ledger_states)}"
+        family_link = f"{cluster.api_url}/family/"
+        assert any(family_link in (m["body"] or "") for m in twilio.messages), "SMS should carry family-page links"
+        assert any(family_link in (m["text"] or "") for m in resend.messages), "e-mails should carry family-page links"
 
         one, two = delivered_by(cluster, 1), delivered_by(cluster, 2)
         assert not set(one) & set(two), f"delivered by both workers: {sorted(set(one) & set(two))[:5]}"

@@ -23,7 +23,10 @@ no addresses, names or message text; keys carry only case references and role id
 for a reply, MessageSid and status for a status callback, Resend's svix-id), so a replayed or
 retried request changes nothing the second time. Twilio's signature has no timestamp: a captured
 request verifies for ever, and only this table makes it harmless. A claim is released again when
-the journey could not be told (Temporal unreachable), so the provider's retry is taken.
+the journey could not be told (Temporal unreachable), so the provider's retry is taken. Claims are
+kept for a retention period (``inbound_keep``, WAYPOINT_INBOUND_EVENTS_KEEP_DAYS, 30 days by
+default; providers retry within hours to a few days): taking an event deletes the older ones, at
+most once per ``PRUNE_EVERY`` in each process, so no background task is needed.
 
 Concurrency: several worker processes may share the database. Every method is one short
 transaction; ``begin`` relies on the primary key (insert, and on a conflict read the winner's
@@ -41,9 +44,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -65,10 +71,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from service.config import DEFAULT_LEDGER_URL
+from service.config import DEFAULT_INBOUND_EVENTS_KEEP, DEFAULT_LEDGER_URL
+
+log = logging.getLogger("waypoint.ledger")
+
+# How often a ledger deletes the inbound events older than its retention period (when it takes
+# an event, never from a background task): at most once per period in each process.
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class DeliveryState(StrEnum):
@@ -116,7 +128,8 @@ inbound_events = Table(
     metadata,
     Column("provider", String(16), primary_key=True),  # twilio-sms, twilio-status, resend
     Column("event_id", String(160), primary_key=True),  # MessageSid[:status] or svix-id
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    # Pruned by age (see ``Ledger.claim_inbound``): kept ``WAYPOINT_INBOUND_EVENTS_KEEP_DAYS``.
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 
@@ -155,21 +168,29 @@ def normalize_address(address: str) -> str:
 
 
 class Ledger:
-    """See the module docstring. ``contact_hash_key`` is the secret for the address HMAC."""
+    """See the module docstring. ``contact_hash_key`` is the secret for the address HMAC;
+    ``clock`` gives the time rows are stamped with (tests move it)."""
 
-    def __init__(self, url: str = DEFAULT_LEDGER_URL, *, contact_hash_key: str | bytes, engine: Engine | None = None) -> None:
+    def __init__(self, url: str = DEFAULT_LEDGER_URL, *, contact_hash_key: str | bytes, engine: Engine | None = None,
+                 inbound_keep: timedelta = DEFAULT_INBOUND_EVENTS_KEEP, clock: Callable[[], datetime] = _now) -> None:
         key = contact_hash_key.encode() if isinstance(contact_hash_key, str) else bytes(contact_hash_key)
         if not key:
             raise ValueError("the contact hash key must not be empty")
+        if inbound_keep <= PRUNE_EVERY:
+            raise ValueError("inbound events must be kept longer than the pruning interval")
         self._hash_key = key
+        self.inbound_keep = inbound_keep
+        self._now = clock
+        self._next_prune: datetime | None = None  # None: prune when the next event is taken
+        self._pruning = threading.Lock()
         self.engine = engine or make_engine(url)
         self._create_tables()
-
 
     def derived_key(self, purpose: str) -> bytes:
         """A secret for another purpose, derived from the contact hash key (never the key itself):
         e.g. the family-page links of messages that go through this ledger."""
         return hmac.new(self._hash_key, f"waypoint:{purpose}".encode(), hashlib.sha256).digest()
+
     def __repr__(self) -> str:  # never show the hash key or URL credentials
         return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
 
@@ -189,7 +210,7 @@ class Ledger:
                         state=DeliveryState.RESERVED.value,
                         provider_id=None,
                         attempts=0,
-                        updated_at=_now(),
+                        updated_at=self._now(),
                         pending_since=None,
                     )
                 )
@@ -210,7 +231,7 @@ class Ledger:
         With ``expected_attempts`` this is a compare-and-set: it succeeds only if nobody else
         claimed the key since it was read, so two concurrent workers cannot both call the
         provider. Never moves a ``sent`` row. Returns whether the claim succeeded."""
-        now = _now()
+        now = self._now()
         values: dict[str, object] = {
             "state": DeliveryState.ATTEMPTING.value,
             "attempts": deliveries.c.attempts + 1,
@@ -229,7 +250,7 @@ class Ledger:
         stmt = (
             update(deliveries)
             .where(deliveries.c.key == key)
-            .values(state=DeliveryState.SENT.value, provider_id=provider_id, updated_at=_now(), pending_since=None)
+            .values(state=DeliveryState.SENT.value, provider_id=provider_id, updated_at=self._now(), pending_since=None)
         )
         return self._update(stmt)
 
@@ -240,14 +261,14 @@ class Ledger:
         stmt = update(deliveries).where(deliveries.c.key == key, deliveries.c.state == DeliveryState.ATTEMPTING.value)
         if expected_attempts is not None:
             stmt = stmt.where(deliveries.c.attempts == expected_attempts)
-        return self._update(stmt.values(state=DeliveryState.RESERVED.value, updated_at=_now(), pending_since=None))
+        return self._update(stmt.values(state=DeliveryState.RESERVED.value, updated_at=self._now(), pending_since=None))
 
     def uncertain(self, key: str) -> bool:
         """An earlier attempt may have gone out and we cannot tell: never resend automatically."""
         stmt = (
             update(deliveries)
             .where(deliveries.c.key == key, deliveries.c.state != DeliveryState.SENT.value)
-            .values(state=DeliveryState.UNCERTAIN.value, updated_at=_now())
+            .values(state=DeliveryState.UNCERTAIN.value, updated_at=self._now())
         )
         return self._update(stmt)
 
@@ -281,7 +302,7 @@ class Ledger:
     def remember_contact(self, address: str, case_reference: str, recipient: str, channel: str) -> None:
         """Record (or refresh) that this address belongs to this case's role on this channel."""
         digest = self.address_hash(address)
-        now = _now()
+        now = self._now()
         where = (
             (contacts.c.address_hash == digest)
             & (contacts.c.case_reference == case_reference)
@@ -318,13 +339,35 @@ class Ledger:
     # -- inbound events ---------------------------------------------------------------------
 
     def claim_inbound(self, provider: str, event_id: str) -> bool:
-        """Record a provider event as taken. False when it was taken before (a repeat)."""
+        """Record a provider event as taken. False when it was taken before (a repeat) within the
+        retention period (``inbound_keep``); older events are forgotten when one is taken."""
+        now = self._now()
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(inbound_events).values(provider=provider, event_id=event_id, received_at=_now()))
+                conn.execute(insert(inbound_events).values(provider=provider, event_id=event_id, received_at=now))
         except IntegrityError:
             return False
+        self._prune_inbound(now)
         return True
+
+    def _prune_inbound(self, now: datetime) -> None:
+        """Delete the events older than the retention period, at most once per ``PRUNE_EVERY`` in
+        this process. Never fails the claim it follows: the event is taken, and a prune that did
+        not happen is simply tried again an hour later."""
+        if not self._pruning.acquire(blocking=False):
+            return  # another thread of this process is pruning now
+        try:
+            if self._next_prune is not None and now < self._next_prune:
+                return
+            self._next_prune = now + PRUNE_EVERY
+            with self.engine.begin() as conn:
+                gone = conn.execute(delete(inbound_events).where(inbound_events.c.received_at < now - self.inbound_keep)).rowcount
+            if gone:
+                log.info("forgot %d inbound provider events older than %d days", gone, self.inbound_keep.days)
+        except SQLAlchemyError as exc:
+            log.warning("inbound events not pruned: %s", type(exc).__name__)
+        finally:
+            self._pruning.release()
 
     def release_inbound(self, provider: str, event_id: str) -> None:
         """Forget a claim whose event could not be handed on, so the provider's retry is taken."""

@@ -87,7 +87,7 @@ def _outbox_ledger(delivery: DeliverySettings) -> Ledger | None:
     if key is None:
         return None
     try:
-        return Ledger(url, contact_hash_key=key)
+        return Ledger(url, contact_hash_key=key, inbound_keep=delivery.inbound_events_keep)
     except Exception as exc:  # noqa: BLE001 - the message may contain the URL
         log.warning("replies cannot be routed: the ledger cannot be opened (%s)", type(exc).__name__)
         return None
@@ -114,7 +114,8 @@ def _local_hash_key(url: str) -> str | None:
 
 def _open_ledger(delivery: DeliverySettings) -> Ledger:
     try:
-        return Ledger(delivery.ledger_url.get_secret_value(), contact_hash_key=_revealed(delivery.contact_hash_key))
+        return Ledger(delivery.ledger_url.get_secret_value(), contact_hash_key=_revealed(delivery.contact_hash_key),
+                      inbound_keep=delivery.inbound_events_keep)
     except Exception as exc:  # noqa: BLE001 - the message may contain the URL (and a password)
         raise ConfigurationError("WAYPOINT_LEDGER_URL: the ledger database cannot be opened "
                                  f"({type(exc).__name__})") from None

@@ -66,6 +66,9 @@ FAMILY_TOKEN_CHARS = 22  # 128 random bits, URL-safe base64
 MAX_PUBLIC_BASE_URL_LENGTH = MAX_FAMILY_LINK_LENGTH - len("/family/") - FAMILY_TOKEN_CHARS
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_LEDGER_URL = "sqlite:///var/ledger.sqlite"
+# How long the ledger remembers each provider event a webhook took, so a replay changes nothing.
+# Providers retry within hours to a few days (Resend's signatures expire after 5 minutes).
+DEFAULT_INBOUND_EVENTS_KEEP = timedelta(days=30)
 MIN_HASH_KEY_LENGTH = 16
 MIN_SESSION_SECRET_LENGTH = 32
 
@@ -314,6 +317,8 @@ class DeliverySettings(_Section):
     status_callback_base: HttpUrl = _var("WAYPOINT_STATUS_CALLBACK_BASE")
     ledger_url: SecretUrl = _var("WAYPOINT_LEDGER_URL", SecretStr(DEFAULT_LEDGER_URL))
     contact_hash_key: Annotated[Secret, _secret_at_least(MIN_HASH_KEY_LENGTH)] = _var("WAYPOINT_CONTACT_HASH_KEY")
+    inbound_events_keep: Annotated[timedelta, _in_units("days"), _within(timedelta(days=7), timedelta(days=3650), "days")] = \
+        _var("WAYPOINT_INBOUND_EVENTS_KEEP_DAYS", DEFAULT_INBOUND_EVENTS_KEEP)
 
     @property
     def outbox_only(self) -> bool:

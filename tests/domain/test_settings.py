@@ -146,6 +146,8 @@ def test_a_bad_value_names_its_variable_and_never_shows_the_value(name: str) -> 
     ({"WAYPOINT_PAYLOAD_KEYS": "k1:c2hvcnQ="}, "WAYPOINT_PAYLOAD_KEYS"),
     ({"WAYPOINT_DOCUMENT_KEYS": "no-colon"}, "WAYPOINT_DOCUMENT_KEYS"),
     ({"WAYPOINT_SMS_PROVIDER": "twilio"}, "TWILIO_ACCOUNT_SID"),
+    ({"WAYPOINT_INBOUND_EVENTS_KEEP_DAYS": "1"}, "WAYPOINT_INBOUND_EVENTS_KEEP_DAYS"),
+    ({"WAYPOINT_INBOUND_EVENTS_KEEP_DAYS": "thirty"}, "WAYPOINT_INBOUND_EVENTS_KEEP_DAYS"),
 ])
 def test_each_rule_is_enforced_when_the_settings_are_read(env: dict[str, str], variable: str) -> None:
     with pytest.raises(ConfigurationError, match=variable):

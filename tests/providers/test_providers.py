@@ -626,7 +626,7 @@ def test_configuration_errors_name_the_variable_not_the_secret(tmp_path: Path, c
 
 def test_provider_env_is_every_delivery_setting() -> None:
     assert PROVIDER_ENV == DeliverySettings.variables()
-    assert len(PROVIDER_ENV) == len(set(PROVIDER_ENV)) == 18
+    assert len(PROVIDER_ENV) == len(set(PROVIDER_ENV)) == 19
 
 
 async def test_resend_refusal_after_an_unknown_attempt_keeps_it_pending(fake_resend: FakeResend, ledger: Ledger) -> None:

@@ -2,7 +2,8 @@
 
 No file names, no content, nothing personal: a document id, the case it belongs to, the
 checklist item, who sent it (a role: guardian-1, local-team, backend), its kind, size and the key
-id it is sealed with. Downloads are audited: the coordinator's account id and the time.
+id it is sealed with. Downloads are audited: the coordinator's account id and the time. The
+tables come from the family page's migrations (``documents.family_schema``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, delete, insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from documents.family_schema import FAMILY
 
 metadata = MetaData()
 
@@ -63,17 +65,10 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def create_tables(engine: Engine, tables: MetaData) -> None:
-    try:
-        tables.create_all(engine)
-    except (OperationalError, ProgrammingError, IntegrityError):
-        tables.create_all(engine)  # another process created them between the check and the CREATE
-
-
 class DocumentIndex:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        create_tables(engine, metadata)
+        FAMILY.upgrade(engine)  # the tables come from the family migrations
 
     def add(self, entries: list[DocumentEntry]) -> None:
         with self.engine.begin() as conn:

@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, and_, insert, or_, select, update
 
-from documents.index import aware, create_tables
+from documents.family_schema import FAMILY
+from documents.index import aware
 from service.config import FAMILY_TOKEN_CHARS
 
 metadata = MetaData()
@@ -71,7 +72,7 @@ def _hash(token: str) -> str:
 class LinkBook:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        create_tables(engine, metadata)
+        FAMILY.upgrade(engine)  # the tables come from the family migrations
 
     def mint(self, case_reference: str, recipient: str, language: str, channel: str, now: datetime,
              valid_for: timedelta, token: str | None = None) -> str:

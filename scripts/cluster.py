@@ -320,11 +320,14 @@ class Cluster:
             if out.returncode != 0:
                 raise SystemExit(f"schema update of {database} failed: {out.stderr[-2000:]}")
 
-    def migrate_ledger(self) -> None:
-        """The delivery ledger's schema (Alembic), applied once before any worker starts."""
-        from messaging.ledger_schema import upgrade  # noqa: PLC0415
+    def migrate_databases(self) -> None:
+        """The delivery ledger's schema and the family page's tables beside it (Alembic, each set
+        with its own version table), applied once before any worker starts."""
+        from documents.family_schema import FAMILY  # noqa: PLC0415
+        from messaging.ledger_schema import LEDGER  # noqa: PLC0415
 
-        upgrade(self.ledger_url)
+        LEDGER.upgrade(self.ledger_url)
+        FAMILY.upgrade(self.ledger_url)  # WAYPOINT_FAMILY_DB is the ledger's database here
 
     # -- the Temporal server and its UI -----------------------------------------------------
 
@@ -506,7 +509,7 @@ class Cluster:
         self.start_postgres()
         self.create_databases()
         self.setup_temporal_schemas()
-        self.migrate_ledger()
+        self.migrate_databases()
         _say(f"Temporal server on {self.temporal_address}")
         self.start_temporal()
         client = await self.wait_temporal()

@@ -28,7 +28,8 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-SERVICES = ("postgresql", "temporal", "temporal-admin-tools", "temporal-ui", "ledger-migrate", "worker", "api")
+SERVICES = ("postgresql", "temporal", "temporal-admin-tools", "temporal-ui", "ledger-migrate", "family-migrate", "worker",
+            "api")
 TEMPORAL_FRONTEND = "temporal:7233"
 # Pre-allocated custom search attribute columns per type in Temporal's SQL (PostgreSQL) visibility.
 SQL_VISIBILITY_SLOTS = {"bool": 3, "datetime": 3, "double": 3, "int": 3, "keyword": 10, "text": 3, "keywordlist": 3}
@@ -457,6 +458,17 @@ def test_the_ledger_is_migrated_before_workers_and_api_start(services):
     assert str(migrate.get("restart")) == "no"
     for name in ("worker", "api"):
         assert depends_on(services[name]).get("ledger-migrate") == "service_completed_successfully", name
+
+
+def test_the_family_tables_are_migrated_before_workers_and_api_start(services):
+    migrate = services["family-migrate"]
+    assert migrate.get("build") == services["worker"].get("build")
+    assert migrate.get("command") == ["python", "-m", "documents.family_schema", "upgrade"]
+    assert resolve(environment(migrate)["WAYPOINT_FAMILY_DB"]) == resolve(environment(services["worker"])["WAYPOINT_FAMILY_DB"])
+    assert depends_on(migrate).get("postgresql") == "service_healthy"
+    assert str(migrate.get("restart")) == "no"
+    for name in ("worker", "api"):
+        assert depends_on(services[name]).get("family-migrate") == "service_completed_successfully", name
 
 
 def test_workers_and_api_are_healthy_only_when_ready(services):

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
+from sqlalchemy.exc import OperationalError
 
 from messaging.ledger import PRUNE_EVERY, Ledger, inbound_events
 from messaging.provider_config import open_ledger
@@ -94,3 +95,25 @@ def test_the_retention_period_comes_from_the_settings(tmp_path: Path) -> None:
     assert ledger is not None
     assert ledger.inbound_keep == timedelta(days=45)
     ledger.close()
+
+
+def test_a_pruning_that_fails_never_fails_the_claim(ledger: Ledger, clock: Clock) -> None:
+    """The event is taken (its claim committed) before the pruning: a database refusing the DELETE
+    must not turn the webhook's answer into an error, or the provider's retry would be lost."""
+    refusing = True
+
+    def refuse_delete(_conn, _cursor, statement: str, *_args) -> None:
+        if refusing and statement.lstrip().upper().startswith("DELETE FROM INBOUND_EVENTS"):
+            raise OperationalError(statement, None, Exception("database is locked"))
+
+    event.listen(ledger.engine, "before_cursor_execute", refuse_delete)
+    with ledger.engine.begin() as conn:
+        conn.execute(insert(inbound_events).values(provider="twilio-sms", event_id="SM-old",
+                                                   received_at=T0 - KEEP - timedelta(days=1)))
+    assert ledger.claim_inbound("twilio-sms", "SM1")
+    assert kept(ledger) == {"SM-old", "SM1"}
+    assert not ledger.claim_inbound("twilio-sms", "SM1")
+    refusing = False
+    clock.now = T0 + PRUNE_EVERY  # tried again an hour later
+    assert ledger.claim_inbound("twilio-sms", "SM2")
+    assert kept(ledger) == {"SM1", "SM2"}

@@ -33,6 +33,7 @@ from api.dashboard.i18n import DOMAIN, LANGUAGES, Words
 from api.errors import journey_busy
 from api.dashboard.picture import picture
 from api.dashboard.brake import SignInBrake
+from api.dashboard.brake_store import BrakeStore
 from api.dashboard.session import LANG_COOKIE, Session, Sessions
 from api.dashboard.partial import partial_status
 from api.dashboard.session_store import SessionStore
@@ -170,7 +171,7 @@ async def login(request: Request) -> Response:
     if not (isinstance(account_id, str) and isinstance(password, str) and len(account_id) <= 40 and len(password) <= 200):
         account_id, password = "", ""
     who, address, now = account_id.strip().lower(), request.client.host if request.client else "?", d.clock()
-    wait = d.brake.retry_after(who, address, now)
+    wait = await asyncio.to_thread(d.brake.retry_after, who, address, now)
     if wait:
         locked = render(request, "login.html", session, None, status=429, error="locked",
                         next=_safe_next(form.get("next")))
@@ -178,7 +179,7 @@ async def login(request: Request) -> Response:
         return locked
     account = await asyncio.to_thread(d.coordinators.authenticate, who, password) if who and password else None
     if account is None:
-        for kind, delay in d.brake.failed(who, address, now).items():
+        for kind, delay in (await asyncio.to_thread(d.brake.failed, who, address, now)).items():
             # The account id only when it is one of ours (a mistyped one could be anything).
             named = who if kind == "account" and d.coordinators.get(who) else "an unknown account"
             log.warning("dashboard sign-in locked for %s s: too many failures for %s", delay,
@@ -186,7 +187,7 @@ async def login(request: Request) -> Response:
         log.info("dashboard sign-in refused")
         return render(request, "login.html", session, None, status=401, error="bad_login",
                       next=_safe_next(form.get("next")))
-    d.brake.succeeded(who)
+    await asyncio.to_thread(d.brake.succeeded, who)
     log.info("dashboard sign-in: %s", account.id)
     response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
     d.sessions.open(response, account.id, now)  # a new session id and CSRF token after sign-in
@@ -547,8 +548,10 @@ async def reassign_action(request: Request, ref: str) -> Response:
 
 def install(app: FastAPI, coordinators: Coordinators, secret: str, secure_cookies: bool,
             store: SessionStore | None = None) -> None:
-    sessions = Sessions(secret, secure_cookies, store or SessionStore(), coordinators.credential)
-    app.state.dashboard = Dashboard(coordinators, sessions, SignInBrake())
+    store = store or SessionStore()
+    sessions = Sessions(secret, secure_cookies, store, coordinators.credential)
+    # The brake's keys beside the sessions: one brake for every API process using this store.
+    app.state.dashboard = Dashboard(coordinators, sessions, SignInBrake(BrakeStore(store.engine, secret)))
     app.include_router(router)
     app.mount("/dashboard/static", StaticFiles(directory=str(HERE / "static")), name="dashboard-static")
 

@@ -7,7 +7,6 @@ the same moment from both are all counted. The rules themselves are pure, over a
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,9 +14,9 @@ from sqlalchemy import select
 from api.dashboard.brake import ACCOUNT, BrakeRule, KeyState, SignInBrake, after_failure, seconds_to_wait
 from api.dashboard.brake_store import BrakeStore, sign_in_brake
 from messaging.ledger import make_engine
+from tests.support.brake_race import NOW, fail_at_once
 
 SECRET = "a session secret shared by every API process"
-NOW = 1_900_000_000.0
 
 
 def _brake(path: Path, account: BrakeRule = ACCOUNT, address: BrakeRule | None = None) -> SignInBrake:
@@ -102,21 +101,7 @@ def test_the_address_limit_is_shared_and_a_success_forgives_only_the_account(tmp
 def test_failures_from_two_processes_at_the_same_moment_all_count(tmp_path: Path):
     roomy = BrakeRule(limit=10_000, window=3600)
     brakes = [_brake(tmp_path / "s.sqlite", roomy, roomy) for _ in range(2)]
-    each, start = 40, threading.Barrier(4)
-
-    def fail(brake: SignInBrake, offset: int) -> None:
-        start.wait()
-        for n in range(each):
-            brake.failed("coord-lin", "10.0.0.7", NOW + offset + n / 1000)
-
-    threads = [threading.Thread(target=fail, args=(brakes[i % 2], i)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    with brakes[0].store.engine.connect() as conn:
-        counts = sorted(len(row.failures) for row in conn.execute(select(sign_in_brake)))
-    assert counts == [4 * each, 4 * each]  # the account's and the address's, none lost
+    assert fail_at_once(brakes, threads=4, each=40) == [160, 160]  # the account's and the address's, none lost
 
 
 def test_keys_idle_past_forget_after_are_forgotten(tmp_path: Path):

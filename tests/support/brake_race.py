@@ -1,0 +1,31 @@
+"""Failures recorded at the same moment from several brakes (API processes) over one store."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from api.dashboard.brake import SignInBrake
+from api.dashboard.brake_store import sign_in_brake
+
+NOW = 1_900_000_000.0
+
+
+def fail_at_once(brakes: list[SignInBrake], threads: int = 4, each: int = 40) -> list[int]:
+    """``threads`` threads (taking the brakes in turn) each record ``each`` failures for one
+    account from one address, all released together; the failures each key then holds."""
+    start = threading.Barrier(threads)
+
+    def fail(brake: SignInBrake, offset: int) -> None:
+        start.wait()
+        for n in range(each):
+            brake.failed("coord-lin", "10.0.0.7", NOW + offset + n / 1000)
+
+    running = [threading.Thread(target=fail, args=(brakes[i % len(brakes)], i)) for i in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    with brakes[0].store.engine.connect() as conn:  # type: ignore[attr-defined]
+        return sorted(len(row.failures) for row in conn.execute(select(sign_in_brake)))

@@ -8,7 +8,9 @@ after sign-in, and when the account's password changes (the fingerprint no longe
 Only a SHA-256 of the session id is stored, so the table cannot be used to sign in.
 
 ``WAYPOINT_SESSION_STORE_URL`` is any SQLAlchemy URL; the default ``sqlite://`` keeps sessions in
-the API process's memory (they end when it restarts); `make run` keeps them in var/.
+the API process's memory (they end when it restarts); `make run` keeps them in var/. The sign-in
+brake keeps its keys in the same database (``brake_store``), so API processes sharing a store
+share one brake.
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ async def login(request: Request) -> Response:
     if not (isinstance(account_id, str) and isinstance(password, str) and len(account_id) <= 40 and len(password) <= 200):
         account_id, password = "", ""
     who, address, now = account_id.strip().lower(), request.client.host if request.client else "?", d.clock()
-    wait = await asyncio.to_thread(d.brake.retry_after, who, address, now)
+    wait = d.brake.retry_after(who, address, now)
     if wait:
         locked = render(request, "login.html", session, None, status=429, error="locked",
                         next=_safe_next(form.get("next")))
@@ -179,7 +179,7 @@ async def login(request: Request) -> Response:
         return locked
     account = await asyncio.to_thread(d.coordinators.authenticate, who, password) if who and password else None
     if account is None:
-        for kind, delay in (await asyncio.to_thread(d.brake.failed, who, address, now)).items():
+        for kind, delay in d.brake.failed(who, address, now).items():
             # The account id only when it is one of ours (a mistyped one could be anything).
             named = who if kind == "account" and d.coordinators.get(who) else "an unknown account"
             log.warning("dashboard sign-in locked for %s s: too many failures for %s", delay,
@@ -187,7 +187,7 @@ async def login(request: Request) -> Response:
         log.info("dashboard sign-in refused")
         return render(request, "login.html", session, None, status=401, error="bad_login",
                       next=_safe_next(form.get("next")))
-    await asyncio.to_thread(d.brake.succeeded, who)
+    d.brake.succeeded(who)
     log.info("dashboard sign-in: %s", account.id)
     response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
     d.sessions.open(response, account.id, now)  # a new session id and CSRF token after sign-in

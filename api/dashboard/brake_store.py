@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from api.dashboard.brake import KeyState
+from api.dashboard.session_store import create_tables
 
 T = TypeVar("T")
 
@@ -52,7 +53,7 @@ class BrakeStore:
     def __init__(self, engine: Engine, secret: str) -> None:
         self.engine = engine
         self._secret = secret.encode()
-        metadata.create_all(engine)
+        create_tables(metadata, engine)
 
     def __repr__(self) -> str:
         return f"BrakeStore({self.engine.url.render_as_string(hide_password=True)!r})"

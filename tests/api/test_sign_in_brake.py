@@ -7,16 +7,14 @@ the same moment from both are all counted. The rules themselves are pure, over a
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from sqlalchemy import select
 
 from api.dashboard.brake import ACCOUNT, BrakeRule, KeyState, SignInBrake, after_failure, seconds_to_wait
 from api.dashboard.brake_store import BrakeStore, sign_in_brake
-from api.dashboard.session_store import SessionStore
 from messaging.ledger import make_engine
-from tests.support.brake_race import NOW, fail_at_once
+from tests.support.brake_race import NOW, fail_at_once, start_at_once
 
 SECRET = "a session secret shared by every API process"
 
@@ -129,21 +127,5 @@ def test_no_account_id_address_or_typed_secret_is_stored_as_typed(tmp_path: Path
 
 def test_api_processes_starting_together_on_a_fresh_store_all_start(tmp_path: Path):
     """Replicas started at once each create the missing tables; the ones that lose the race start too."""
-    failed: list[str] = []
-    for trial in range(5):
-        url = f"sqlite:///{tmp_path / f'fresh-{trial}.sqlite'}"
-        start = threading.Barrier(6)
-
-        def open_store(n: int, url: str = url, start: threading.Barrier = start) -> None:
-            start.wait()
-            try:
-                SessionStore(url) if n % 2 else BrakeStore(make_engine(url), SECRET)
-            except Exception as error:  # noqa: BLE001 - the test reports whatever stopped a start
-                failed.append(f"{type(error).__name__}: {error}".splitlines()[0])
-
-        starters = [threading.Thread(target=open_store, args=(n,)) for n in range(6)]
-        for thread in starters:
-            thread.start()
-        for thread in starters:
-            thread.join()
+    failed = [error for trial in range(5) for error in start_at_once(f"sqlite:///{tmp_path / f'fresh-{trial}.sqlite'}")]
     assert failed == []

@@ -1,6 +1,7 @@
 """The sign-in brake on PostgreSQL (where the cluster keeps shared state): two API processes'
 brakes over one database share the count and the lockout, failures recorded at the same moment
-from both all count (the row lock), and a lockout survives a new brake. PostgreSQL is the
+from both all count (the row lock), a lockout survives a new brake, and processes starting together on
+a fresh database all start. PostgreSQL is the
 cluster's own (scripts/cluster.py), started afresh on free ports and stopped at the end.
 """
 
@@ -16,7 +17,7 @@ from api.dashboard.brake import BrakeRule, SignInBrake
 from api.dashboard.brake_store import BrakeStore
 from messaging.ledger import make_engine
 from scripts.cluster import Cluster, Ports
-from tests.support.brake_race import NOW, fail_at_once
+from tests.support.brake_race import NOW, fail_at_once, start_at_once
 
 pytestmark = pytest.mark.cluster
 
@@ -25,7 +26,7 @@ SECRET = "a session secret shared by every API process"
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[str]:
+def cluster() -> Iterator[Cluster]:
     cluster = Cluster(DATA, Ports.free(), workers=0, quiet=True)
     if (cluster.pg_data / "PG_VERSION").exists():
         cluster.stop_postgres()  # left running by an interrupted run
@@ -35,11 +36,16 @@ def database() -> Iterator[str]:
     cluster.start_postgres()
     try:
         cluster.create_databases()
-        yield cluster.ledger_url
+        yield cluster
     finally:
         cluster.stop_postgres()
         shutil.rmtree(cluster.pg_home, ignore_errors=True)
         shutil.rmtree(DATA, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def database(cluster: Cluster) -> str:
+    return cluster.ledger_url
 
 
 def _brake(url: str, rule: BrakeRule | None = None) -> SignInBrake:
@@ -63,3 +69,13 @@ def test_failures_at_the_same_moment_from_two_processes_all_count(database: str)
     with brakes[0].store.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.exec_driver_sql("DELETE FROM sign_in_brake")
     assert fail_at_once(brakes, threads=4, each=40) == [160, 160]
+
+
+def test_api_processes_starting_together_on_a_fresh_database_all_start(cluster: Cluster):
+    failed = []
+    for trial in range(3):
+        name = f"fresh_start_{trial}"
+        with make_engine(cluster.ledger_url).execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        failed += start_at_once(cluster.ledger_url.rsplit("/", 1)[0] + f"/{name}")
+    assert failed == []

@@ -1,4 +1,5 @@
-"""Failures recorded at the same moment from several brakes (API processes) over one store."""
+"""Races between API processes over one store: failures recorded at the same moment from several
+brakes, and processes starting together on a fresh store."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import threading
 from sqlalchemy import select
 
 from api.dashboard.brake import SignInBrake
-from api.dashboard.brake_store import sign_in_brake
+from api.dashboard.brake_store import BrakeStore, sign_in_brake
+from api.dashboard.session_store import SessionStore
+from messaging.ledger import make_engine
 
 NOW = 1_900_000_000.0
 
@@ -29,3 +32,23 @@ def fail_at_once(brakes: list[SignInBrake], threads: int = 4, each: int = 40) ->
         thread.join()
     with brakes[0].store.engine.connect() as conn:  # type: ignore[attr-defined]
         return sorted(len(row.failures) for row in conn.execute(select(sign_in_brake)))
+
+
+def start_at_once(url: str, starters: int = 6) -> list[str]:
+    """``starters`` threads open the session store or the brake store over ``url`` together (as
+    API processes starting at once); what stopped any of them."""
+    start, failed = threading.Barrier(starters), []
+
+    def open_store(n: int) -> None:
+        start.wait()
+        try:
+            SessionStore(url) if n % 2 else BrakeStore(make_engine(url), "a session secret")
+        except Exception as error:  # noqa: BLE001 - the test reports whatever stopped a start
+            failed.append(f"{type(error).__name__}: {error}".splitlines()[0])
+
+    running = [threading.Thread(target=open_store, args=(n,)) for n in range(starters)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return failed

@@ -1,8 +1,8 @@
 """The sign-in brake on PostgreSQL (where the cluster keeps shared state): two API processes'
 brakes over one database share the count and the lockout, failures recorded at the same moment
-from both all count (the row lock), a lockout survives a new brake, and processes starting together on
-a fresh database all start. PostgreSQL is the
-cluster's own (scripts/cluster.py), started afresh on free ports and stopped at the end.
+from both all count (the row lock), a lockout survives a new brake, and processes starting
+together on a fresh database all start. PostgreSQL is the cluster's own (scripts/cluster.py),
+started afresh on free ports and stopped at the end.
 """
 
 from __future__ import annotations

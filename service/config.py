@@ -366,7 +366,7 @@ class HttpSettings(_Section):
     # Inline JSON or a JSON/TOML file of accounts with argon2 hashes (api/dashboard/accounts.py).
     coordinators: Secret = _var("WAYPOINT_COORDINATORS")
     session_secret: Annotated[Secret, _secret_at_least(MIN_SESSION_SECRET_LENGTH)] = _var("WAYPOINT_SESSION_SECRET")
-    session_store_url: SecretUrl = _var("WAYPOINT_SESSION_STORE_URL", SecretStr("sqlite://"))  # default: in memory
+    session_store_url: SecretUrl = _var("WAYPOINT_SESSION_STORE_URL", SecretStr("sqlite://"))  # sessions and sign-in brake; default: in memory
     resend_webhook_secret: Secret = _var("RESEND_WEBHOOK_SECRET")  # whsec_...
 
     @model_validator(mode="after")

@@ -33,6 +33,7 @@ from api.dashboard.i18n import DOMAIN, LANGUAGES, Words
 from api.errors import journey_busy
 from api.dashboard.picture import picture
 from api.dashboard.brake import SignInBrake
+from api.dashboard.brake_store import BrakeStore
 from api.dashboard.session import LANG_COOKIE, Session, Sessions
 from api.dashboard.partial import partial_status
 from api.dashboard.session_store import SessionStore
@@ -547,8 +548,10 @@ async def reassign_action(request: Request, ref: str) -> Response:
 
 def install(app: FastAPI, coordinators: Coordinators, secret: str, secure_cookies: bool,
             store: SessionStore | None = None) -> None:
-    sessions = Sessions(secret, secure_cookies, store or SessionStore(), coordinators.credential)
-    app.state.dashboard = Dashboard(coordinators, sessions, SignInBrake())
+    store = store or SessionStore()
+    sessions = Sessions(secret, secure_cookies, store, coordinators.credential)
+    # The brake's keys beside the sessions: one brake for every API process using this store.
+    app.state.dashboard = Dashboard(coordinators, sessions, SignInBrake(BrakeStore(store.engine, secret)))
     app.include_router(router)
     app.mount("/dashboard/static", StaticFiles(directory=str(HERE / "static")), name="dashboard-static")
 

@@ -8,7 +8,9 @@ after sign-in, and when the account's password changes (the fingerprint no longe
 Only a SHA-256 of the session id is stored, so the table cannot be used to sign in.
 
 ``WAYPOINT_SESSION_STORE_URL`` is any SQLAlchemy URL; the default ``sqlite://`` keeps sessions in
-the API process's memory (they end when it restarts); `make run` keeps them in var/.
+the API process's memory (they end when it restarts); `make run` keeps them in var/. The sign-in
+brake keeps its keys in the same database (``brake_store``), so API processes sharing a store
+share one brake.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import hashlib
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import Boolean, Column, ColumnElement, Float, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import Boolean, Column, ColumnElement, Engine, Float, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from messaging.ledger import make_engine
 
@@ -39,6 +42,18 @@ dashboard_sessions = Table(
 )
 
 
+def create_tables(tables: MetaData, engine: Engine, attempts: int = 3) -> None:
+    """Create the tables (and indexes) that are missing. API processes starting at the same moment
+    race to create them: the loser's statement fails, and its next look finds them there."""
+    for attempt in range(1, attempts + 1):
+        try:
+            tables.create_all(engine)
+            return
+        except DBAPIError:
+            if attempt == attempts:
+                raise
+
+
 def _digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
@@ -52,7 +67,7 @@ class SessionStore:
     def __init__(self, url: str = "sqlite://", idle: float = IDLE_SECONDS, lifetime: float = LIFETIME_SECONDS) -> None:
         self.engine = make_engine(url)
         self.idle, self.lifetime = idle, lifetime
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
 
     def __repr__(self) -> str:
         return f"SessionStore({self.engine.url.render_as_string(hide_password=True)!r})"

@@ -111,6 +111,27 @@ async def test_one_client_address_trying_many_accounts_is_braked_too(site: Site)
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
 
 
+async def test_two_api_processes_over_one_session_store_share_the_brake(dev: Harness, tmp_path):
+    """Two replicas behind a load balancer: wrong passwords spread over both still lock at five."""
+    store = f"sqlite:///{tmp_path / 'sessions.sqlite'}"
+    one, two = _app(dev, store), _app(dev, store)
+    clock = _with_clock(one)
+    two.state.dashboard.clock = clock
+    async with served(one) as first, served(two) as second, \
+            httpx.AsyncClient(base_url=first, timeout=30) as web_one, \
+            httpx.AsyncClient(base_url=second, timeout=30) as web_two:
+        codes = [(await sign_in(web_one if n % 2 else web_two, password="wrong")).status_code for n in range(5)]
+        assert codes == [401] * 5
+        locked = await sign_in(web_two, password="wrong")  # the sixth, on the second replica
+        assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+        assert (await sign_in(web_one)).status_code == 429  # the right password, on the first: refused
+    # A restart of both keeps the lockout (it lives in the session store, not in the process).
+    restarted = _app(dev, store)
+    restarted.state.dashboard.clock = clock
+    async with served(restarted) as base, httpx.AsyncClient(base_url=base, timeout=30) as web:
+        assert (await sign_in(web)).status_code == 429
+
+
 async def test_a_copied_cookie_stops_working_at_sign_out(site: Site, dev: Harness):
     case = make_case(coordinator={"id": "coord-lin"})
     await dev.journeys.start(case)

@@ -219,7 +219,10 @@ class Cluster:
     def api_variables(self) -> dict[str, str]:
         return {**self.service_variables(), "WAYPOINT_API_HOST": "127.0.0.1", "WAYPOINT_API_PORT": str(self.ports.api),
                 "WAYPOINT_DOCUMENT_STORE": f"folder:{self.data / 'documents'}",
-                "WAYPOINT_DOCUMENT_KEYS": self.secrets["WAYPOINT_DOCUMENT_KEYS"]}
+                "WAYPOINT_DOCUMENT_KEYS": self.secrets["WAYPOINT_DOCUMENT_KEYS"],
+                # Dashboard sessions and the sign-in brake on PostgreSQL too, so a second API
+                # process would share them (the in-memory default is one process's own).
+                "WAYPOINT_SESSION_STORE_URL": self.ledger_url}
 
     def _process_env(self, variables: Mapping[str, str]) -> dict[str, str]:
         return {**os.environ, "PYTHONUNBUFFERED": "1", **variables, **self.extra_env}

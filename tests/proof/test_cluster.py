@@ -124,6 +124,17 @@ async def test_journeys_arrive_and_every_message_goes_out_once_through_kills_and
                 assert worker.json()["checks"] == {"temporal": "ok", "polling": "ok", "ledger": "ok"}
             scraped = (await api.get(f"http://127.0.0.1:{cluster.ports.worker_metrics(2)}/metrics")).text
 
+        # A coordinator signs in: the dashboard's sessions and sign-in brake live on PostgreSQL.
+        async with httpx.AsyncClient(base_url=cluster.api_url, timeout=30) as web:
+            page = await web.get("/dashboard/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert token is not None, page.text[:200]
+            signed_in = await web.post("/dashboard/login", data={
+                "csrf_token": token.group(1), "account": "coord-lin",
+                "password": cluster.dev_credentials["WAYPOINT_DEV_PASSWORD"]})
+            assert signed_in.status_code == 303, signed_in.text[:200]
+            assert (await web.get("/dashboard/")).status_code == 200
+
         for ref in refs:
             await command(journeys, ref, CloseJourney(reason="other"))
         expected = {m.key for ref in refs for m in await journeys.messages(ref) if m.status == MessageStatus.SENT}

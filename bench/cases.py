@@ -1,6 +1,9 @@
 """The benchmark's families: the example second-opinion case (8 records outstanding, one in
-hand), quiet hours off so a run's figures never depend on the time of day, no batching window, one coordinator in
-ten being ``coord-lin`` (the dev dashboard account)."""
+hand), the family's quiet hours off so a run's figures never depend on the time of day, no batching
+window and no SMS cap (the journey sends the family what the minimal workflow sends), one
+coordinator in ten being ``coord-lin`` (the dev dashboard account). The coordinator has no e-mail
+address: a coordinator's quiet hours cannot be turned off, so an alert would go out in Shanghai's
+working hours and wait on a timer outside them, and the figures would depend on the time of day."""
 
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ def _example() -> dict:
         person["quiet_hours"] = NO_QUIET_HOURS
     # Family messages go out when due, not after the default 3-minute window that gathers a
     # burst into one message: the benchmark measures the path from command to message.
-    data["policy"] = {**data.get("policy", {}), "batching": {"window": "PT0S"}}
+    data["coordinator"].pop("email", None)
+    data["policy"] = {**data.get("policy", {}), "batching": {"window": "PT0S"},
+                      "sms_caps": {"per_day": 50, "per_week": 200}}
     return data
 
 

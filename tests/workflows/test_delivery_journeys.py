@@ -7,7 +7,7 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -82,9 +82,13 @@ async def wired_dev(dev_env, settings, tmp_path, fake_twilio, fake_resend) -> As
 
 async def test_almaty_guardian_gets_a_russian_reminder_at_eight_when_due_at_eleven_pm(wired_skipping: Wired):
     h = wired_skipping
-    # The clock stands still from reading it to the start: the session's server may hold other
-    # tests' journeys, whose timers it would otherwise skip to in between (seen once: the reminder
-    # came due at 09:48 instead of 23:00).
+    # Started at midday in Almaty, so the record request goes out at once: the chase counts from
+    # when the family was asked, and a start in quiet hours (the server's time of day depends on
+    # the wall clock and on what earlier tests skipped through) would move the reminder with it.
+    before = (await h.env.get_current_time()).astimezone(ALMATY)
+    await h.env.sleep(datetime.combine(before.date() + timedelta(days=1), time(12), ALMATY) - before)
+    # The clock stands still from reading it to the start: the session's server holds other
+    # tests' journeys, whose timers it would otherwise skip to in between.
     with h.env.auto_time_skipping_disabled():
         now = await h.env.get_current_time()
         local = now.astimezone(ALMATY)

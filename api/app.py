@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import SecretStr
 from fastapi.responses import RedirectResponse
 
 from api import errors
@@ -34,7 +33,7 @@ from api.signatures import svix_key
 from api.webhooks import WebhookSettings
 from api.webhooks import router as webhook_router
 from messaging.ledger import Ledger
-from service.config import ConfigurationError, HttpSettings, Settings
+from service.config import ConfigurationError, HttpSettings, Settings, revealed
 from service.journeys import Journeys
 
 log = logging.getLogger("waypoint.api")
@@ -65,29 +64,25 @@ class ApiSettings:
 
         http, family = settings.http, settings.family
         public = family.public_base_url if family.public_base_url_given else None
-        secret = _revealed(http.resend_webhook_secret)
+        secret = revealed(http.resend_webhook_secret)
         try:
             key = svix_key(secret) if secret else None
         except ValueError as err:
             raise ConfigurationError(f"RESEND_WEBHOOK_SECRET: {err}") from None
-        coordinators = Coordinators.load(_revealed(http.coordinators))
+        coordinators = Coordinators.load(revealed(http.coordinators))
         return cls(
             keys=KeyRing.load(http.api_keys),
             webhooks=WebhookSettings(
-                twilio_auth_token=_revealed(settings.delivery.twilio_auth_token) or None,
+                twilio_auth_token=revealed(settings.delivery.twilio_auth_token) or None,
                 svix_key=key,
                 public_base_url=public,
             ),
             coordinators=coordinators or None,
-            session_secret=_revealed(http.session_secret) or None,
+            session_secret=revealed(http.session_secret) or None,
             session_store_url=http.session_store_url.get_secret_value(),
             max_body_bytes=http.max_body_bytes,
             secure_cookies=bool(public and public.startswith("https://")),
         )
-
-
-def _revealed(secret: SecretStr | None) -> str:
-    return secret.get_secret_value() if secret is not None else ""
 
 
 def create_app(settings: Settings, journeys: Journeys, ledger: Ledger | None, api: ApiSettings,

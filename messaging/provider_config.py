@@ -17,7 +17,6 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import SecretStr
 
 from domain.case_file import Channel
 from messaging.delivery_contract import DeliveryRequest, Rendered, Sender
@@ -28,7 +27,7 @@ from messaging.providers import twilio as twilio_mod
 from messaging.providers.resend import ResendEmail
 from messaging.providers.smtp import SmtpEmail, SmtpSecurity
 from messaging.providers.twilio import TwilioSms
-from service.config import ConfigurationError, DeliverySettings
+from service.config import ConfigurationError, DeliverySettings, revealed
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ def _outbox_ledger(delivery: DeliverySettings) -> Ledger | None:
     WAYPOINT_CONTACT_HASH_KEY or, for a local SQLite file, a key made once beside it (0600), so
     the worker, the API and the CLI started separately hash addresses alike."""
     url = delivery.ledger_url.get_secret_value()
-    key = _revealed(delivery.contact_hash_key) or _local_hash_key(url)
+    key = revealed(delivery.contact_hash_key) or _local_hash_key(url)
     if key is None:
         return None
     try:
@@ -114,21 +113,17 @@ def _local_hash_key(url: str) -> str | None:
 
 def _open_ledger(delivery: DeliverySettings) -> Ledger:
     try:
-        return Ledger(delivery.ledger_url.get_secret_value(), contact_hash_key=_revealed(delivery.contact_hash_key),
+        return Ledger(delivery.ledger_url.get_secret_value(), contact_hash_key=revealed(delivery.contact_hash_key),
                       inbound_keep=delivery.inbound_events_keep)
     except Exception as exc:  # noqa: BLE001 - the message may contain the URL (and a password)
         raise ConfigurationError("WAYPOINT_LEDGER_URL: the ledger database cannot be opened "
                                  f"({type(exc).__name__})") from None
 
 
-def _revealed(secret: SecretStr | None) -> str:
-    return secret.get_secret_value() if secret is not None else ""
-
-
 def _twilio(delivery: DeliverySettings) -> TwilioSms:
     return TwilioSms(
         delivery.twilio_account_sid or "",
-        _revealed(delivery.twilio_auth_token),
+        revealed(delivery.twilio_auth_token),
         from_number=None if delivery.twilio_messaging_service_sid else delivery.twilio_from_number,
         messaging_service_sid=delivery.twilio_messaging_service_sid,
         api_base=delivery.twilio_api_base or twilio_mod.DEFAULT_API_BASE,
@@ -138,7 +133,7 @@ def _twilio(delivery: DeliverySettings) -> TwilioSms:
 
 def _resend(delivery: DeliverySettings) -> ResendEmail:
     return ResendEmail(
-        _revealed(delivery.resend_api_key),
+        revealed(delivery.resend_api_key),
         from_address=delivery.email_from or "",
         api_base=delivery.resend_api_base or resend_mod.DEFAULT_API_BASE,
     )
@@ -150,6 +145,6 @@ def _smtp(delivery: DeliverySettings) -> SmtpEmail:
         delivery.smtp_port,
         from_address=delivery.email_from or "",
         username=delivery.smtp_username,
-        password=_revealed(delivery.smtp_password) or None,
+        password=revealed(delivery.smtp_password) or None,
         security=SmtpSecurity(delivery.smtp_security),
     )

@@ -139,6 +139,11 @@ class _Section(BaseSettings):
         return tuple(f.validation_alias for f in cls.model_fields.values() if isinstance(f.validation_alias, str))
 
 
+def revealed(secret: SecretStr | None) -> str:
+    """A secret's value where it is used ("" when unset); nowhere else."""
+    return secret.get_secret_value() if secret is not None else ""
+
+
 def explain(err: ValidationError) -> str:
     """Each problem as "<VARIABLE>: <rule>", from pydantic's messages, which never hold the input."""
     problems = []
@@ -435,8 +440,10 @@ class Settings(_Section):
 
     @classmethod
     def every_variable(cls) -> tuple[str, ...]:
-        return (*cls.variables(), *FamilySettings.variables(), *DeliverySettings.variables(),
-                *HttpSettings.variables(), *CodecSettings.variables())
+        """Its own variables, then each section's, in field order."""
+        sections = [f.annotation for f in cls.model_fields.values()
+                    if isinstance(f.annotation, type) and issubclass(f.annotation, _Section)]
+        return (*cls.variables(), *(name for section in sections for name in section.variables()))
 
 
 # What each process needs set in a deployment (the compose test checks docker-compose.yml
